@@ -1,0 +1,40 @@
+# `make train` and `make test` set themselves up on first use: a .venv with requirements.txt.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+.PHONY: setup train test test-slow lint format gif clean-venv
+
+setup: $(STAMP)
+
+# Reinstall whenever requirements.txt changes.
+$(STAMP): requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+train: $(STAMP)  ## The tutorial: 50 epochs of MNIST. Extra flags: make train ARGS="--data-dir DIR"
+	$(PY) -m dcgan_tf.generate --epochs 50 $(ARGS)
+
+test: $(STAMP)  ## The offline test suite (CI runs this).
+	$(PY) -m pytest -q tests
+
+test-slow: $(STAMP)  ## Also the checks too slow for CI.
+	$(PY) -m pytest -q -m "slow or not slow" tests
+
+lint: $(STAMP)
+	$(PY) -m ruff check dcgan_tf tests
+	$(PY) -m ruff format --check dcgan_tf tests
+
+format: $(STAMP)
+	$(PY) -m ruff format dcgan_tf tests
+	$(PY) -m ruff check --fix dcgan_tf tests
+
+gif: $(STAMP)  ## Rebuild output/dcgan.gif from the epoch images there (OUT=dir for another run).
+	$(PY) -m dcgan_tf.generate --gif-only --out $(or $(OUT),output)
+
+clean-venv:
+	rm -rf $(VENV)

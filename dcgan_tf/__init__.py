@@ -1,0 +1,7 @@
+"""dcgan_tf: the TensorFlow DCGAN tutorial (MNIST digits) as a package you can run, resume and test.
+
+Reading order: config, readers, data, models, losses, checkpoints, images, history, progress,
+training, devices, and generate (the CLI).
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,68 @@
+"""The run configuration: one frozen dataclass whose defaults are the tutorial's numbers.
+
+Every CLI flag of `python -m dcgan_tf.generate` maps onto one field; the config of a run is saved as
+`config.json` beside its images and beside its checkpoints, so a checkpoint carries its own config.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from dcgan_tf.errors import UserError
+from dcgan_tf.files import write_atomic
+
+DATASETS = ("mnist", "fashion_mnist")
+SPLITS = ("train", "test")
+DEVICES = ("auto", "cpu", "gpu")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 50  # tutorial EPOCHS; "train until this many epochs are done"
+    batch_size: int = 256  # tutorial BATCH_SIZE
+    learning_rate: float = 1e-4  # tutorial Adam(1e-4), for each net
+    noise_dim: int = 100  # tutorial noise_dim
+    dataset: str = "mnist"  # tfds name: mnist | fashion_mnist
+    data_dir: str | None = None  # read IDX / .npz files from here instead of tensorflow-datasets
+    split: str = "train"  # train (60,000 images) | test (10,000)
+    out: str = "output"  # per-epoch grids, GIF, losses.csv/png, config.json
+    checkpoint_dir: str = "checkpoints"  # tutorial: ./training_checkpoints, prefix "ckpt"
+    save_every: int = 1  # epochs between checkpoints (the tutorial saves every 15)
+    seed: int = 0  # seeds weights, shuffling, noise and dropout: same seed, same run
+    fresh: bool = False  # start over; old checkpoints and images are moved aside, not deleted
+    device: str = "auto"  # auto (GPU when TensorFlow sees one) | cpu | gpu
+
+    def __post_init__(self) -> None:
+        positive = {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "noise_dim": self.noise_dim,
+        }
+        positive |= {"save_every": self.save_every}
+        for name, value in positive.items():
+            if value < 1:
+                raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+        if not 0 < self.learning_rate < float("inf"):
+            raise UserError(f"--learning-rate must be a positive number, got {self.learning_rate}")
+        choices = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES}
+        for name, allowed in choices.items():
+            if getattr(self, name) not in allowed:
+                raise UserError(
+                    f"unknown --{name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}"
+                )
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainConfig:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in json.loads(text).items() if k in fields})
+
+
+def save_config(config: TrainConfig, directory: str | Path) -> Path:
+    """Write `config.json` into `directory` (atomically: a killed run never leaves half a file)."""
+    return write_atomic(Path(directory) / "config.json", config.to_json().encode())

@@ -1,0 +1,107 @@
+"""Training data: MNIST or Fashion-MNIST from tensorflow-datasets, or offline from a folder.
+
+Both sources give the same thing: uint8 images (N, 28, 28) and their labels. `make_dataset` turns
+them into the tutorial's pipeline: scaled to [-1, 1], float32, (28, 28, 1), shuffled over the whole
+set, batched, prefetched; every image is seen once per epoch.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import urllib.parse
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from dcgan_tf.errors import UserError
+from dcgan_tf.readers import find_idx_pair, idx_file_names, read_idx_split, read_npz_split
+
+
+def load_split(dataset: str, split: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, 28, 28) uint8 and labels (N,) of `dataset`'s `split`."""
+    if data_dir is not None:
+        return load_from_folder(Path(data_dir), dataset, split)
+    return load_from_tfds(dataset, split)
+
+
+def load_from_folder(data_dir: Path, dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """Read the split's two IDX files (gzipped or not), else `<dataset>.npz` (Keras' layout)."""
+    if not data_dir.is_dir():
+        raise UserError(f"--data-dir {data_dir}: no such directory")
+    if find_idx_pair(data_dir, split) is not None:
+        return read_idx_split(data_dir, split)
+    npz = data_dir / f"{dataset}.npz"
+    if npz.is_file():
+        return read_npz_split(npz, split)
+    images, labels = idx_file_names(split)
+    raise UserError(
+        f"--data-dir {data_dir}: found neither {images}.gz and {labels}.gz (gzipped or not) "
+        f"nor {npz.name}"
+    )
+
+
+def load_from_tfds(dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+    """The tutorial's source: `tfds.load(dataset)`, downloaded once and cached by tfds."""
+    try:
+        import tensorflow_datasets as tfds
+
+        builder = tfds.builder(dataset)
+    except ImportError as err:  # e.g. tfds 4.9.10 without importlib_resources
+        raise UserError(f"tensorflow-datasets cannot load: {err}; run `make setup`") from None
+    if not builder.is_prepared():
+        url = getattr(type(builder), "URL", "https://storage.googleapis.com/")
+        host = urllib.parse.urlparse(url).hostname or "storage.googleapis.com"
+        if not can_connect(host):
+            # tfds would otherwise retry for minutes before failing with a ConnectionError.
+            images, labels = idx_file_names(split)
+            raise UserError(
+                f"cannot download {dataset} ({host} is unreachable) and it is not in the tfds "
+                f"cache; pass --data-dir DIR holding {images}.gz and {labels}.gz "
+                f"(or {dataset}.npz)"
+            )
+        builder.download_and_prepare()
+    data = builder.as_dataset(split=split, as_supervised=True, batch_size=-1)
+    images, labels = tfds.as_numpy(data)
+    return images[..., 0], labels.astype(np.int64)
+
+
+def can_connect(host: str, port: int = 443, timeout: float = 3.0) -> bool:
+    """True when a TCP connection to `host` opens within `timeout` seconds (DNS included)."""
+    result = []
+
+    def attempt() -> None:
+        try:
+            socket.create_connection((host, port), timeout=timeout).close()
+            result.append(True)
+        except OSError:
+            pass
+
+    # A thread bounds the DNS lookup too, which socket timeouts do not cover.
+    thread = threading.Thread(target=attempt, daemon=True)
+    thread.start()
+    thread.join(timeout + 1)
+    return bool(result)
+
+
+def to_model_range(images: np.ndarray) -> np.ndarray:
+    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], as the tutorial scales them."""
+    return ((images.astype(np.float32) - 127.5) / 127.5)[..., np.newaxis]
+
+
+def make_dataset(
+    images: tf.Tensor, batch_size: int, seed: int, epoch: int, skip_batches: int = 0
+) -> tf.data.Dataset:
+    """One epoch of shuffled batches of `images` (float32, (N, 28, 28, 1), already scaled).
+
+    The order depends only on (seed, epoch), so a resumed run sees the same batches as an
+    uninterrupted one; `skip_batches` skips those an interrupted epoch already trained on.
+    The last batch may be partial: the train step takes any batch size without retracing.
+    """
+    count = int(images.shape[0])
+    # Shuffle indices over the whole set (the tutorial's buffer of 60000 = the whole train split),
+    # then gather: the same permutation without copying every image through the shuffle buffer.
+    order = tf.data.Dataset.range(count).shuffle(count, seed=seed * 100_003 + epoch)
+    batches = order.batch(batch_size).skip(skip_batches)
+    return batches.map(lambda idx: tf.gather(images, idx)).prefetch(tf.data.AUTOTUNE)

@@ -1,0 +1,23 @@
+"""The tutorial's losses: binary cross-entropy on the discriminator's logits."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+
+
+def cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """The tutorial's `BinaryCrossentropy(from_logits=True)`: mean over the batch."""
+    return keras.losses.BinaryCrossentropy(from_logits=True)(labels, logits)
+
+
+def discriminator_loss(real_output: tf.Tensor, fake_output: tf.Tensor) -> tf.Tensor:
+    """How well the discriminator calls real images real (1) and generated ones fake (0)."""
+    real_loss = cross_entropy(tf.ones_like(real_output), real_output)
+    fake_loss = cross_entropy(tf.zeros_like(fake_output), fake_output)
+    return real_loss + fake_loss
+
+
+def generator_loss(fake_output: tf.Tensor) -> tf.Tensor:
+    """Non-saturating generator loss -log D(G(z)): fakes scored against the label 'real'."""
+    return cross_entropy(tf.ones_like(fake_output), fake_output)

@@ -1,0 +1,50 @@
+"""The tutorial's two Keras Sequential models, layer for layer.
+
+Generator: 2,330,944 parameters; discriminator: 212,865 (with noise_dim=100, 28x28x1 images).
+"""
+
+from __future__ import annotations
+
+import keras
+from keras import layers
+
+
+def make_generator_model(noise_dim: int = 100) -> keras.Sequential:
+    """Noise (B, noise_dim) -> image (B, 28, 28, 1) in [-1, 1]."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(noise_dim,)),
+            layers.Dense(7 * 7 * 256, use_bias=False),  # (B, 12544)
+            layers.BatchNormalization(),
+            layers.LeakyReLU(),
+            layers.Reshape((7, 7, 256)),  # (B, 7, 7, 256)
+            layers.Conv2DTranspose(128, (5, 5), strides=(1, 1), padding="same", use_bias=False),
+            layers.BatchNormalization(),  # (B, 7, 7, 128)
+            layers.LeakyReLU(),
+            layers.Conv2DTranspose(64, (5, 5), strides=(2, 2), padding="same", use_bias=False),
+            layers.BatchNormalization(),  # (B, 14, 14, 64)
+            layers.LeakyReLU(),
+            layers.Conv2DTranspose(
+                1, (5, 5), strides=(2, 2), padding="same", use_bias=False, activation="tanh"
+            ),  # (B, 28, 28, 1)
+        ],
+        name="generator",
+    )
+
+
+def make_discriminator_model() -> keras.Sequential:
+    """Image (B, 28, 28, 1) -> one logit (B, 1): positive for real, negative for fake."""
+    return keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(64, (5, 5), strides=(2, 2), padding="same"),  # (B, 14, 14, 64)
+            layers.LeakyReLU(),
+            layers.Dropout(0.3),
+            layers.Conv2D(128, (5, 5), strides=(2, 2), padding="same"),  # (B, 7, 7, 128)
+            layers.LeakyReLU(),
+            layers.Dropout(0.3),
+            layers.Flatten(),  # (B, 6272)
+            layers.Dense(1),  # (B, 1)
+        ],
+        name="discriminator",
+    )

@@ -1,0 +1,48 @@
+"""Shared fixtures: tiny MNIST-format files written by the tests themselves, no downloads."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def idx_bytes(array: np.ndarray) -> bytes:
+    """An unsigned-byte IDX file: magic 0x0000080<ndim>, big-endian dims, then the data."""
+    header = (0x0800 + array.ndim).to_bytes(4, "big")
+    header += b"".join(int(n).to_bytes(4, "big") for n in array.shape)
+    return header + array.astype(np.uint8).tobytes()
+
+
+def write_idx(path: Path, array: np.ndarray) -> Path:
+    data = idx_bytes(array)
+    path.write_bytes(gzip.compress(data) if path.suffix == ".gz" else data)
+    return path
+
+
+def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """uint8 (count, 28, 28) images with some structure (a bright square per label) and labels."""
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, 10, size=count)
+    images = rng.integers(0, 40, size=(count, 28, 28)).astype(np.uint8)
+    for image, label in zip(images, labels, strict=True):
+        top = 2 + 2 * int(label)
+        image[top : top + 6, 8:20] = 255
+    return images, labels.astype(np.uint8)
+
+
+@pytest.fixture
+def mnist_dir(tmp_path: Path) -> Path:
+    """A folder with the four standard gzipped IDX files: 200 train and 50 test images."""
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    for prefix, count, seed in (("train", 200, 1), ("t10k", 50, 2)):
+        images, labels = synthetic_digits(count, seed)
+        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
+        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
+    return folder

@@ -1,0 +1,63 @@
+"""Progress grids, the GIF and the loss history files."""
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+
+from dcgan_tf.errors import UserError
+from dcgan_tf.history import LossHistory
+from dcgan_tf.images import build_gif, epoch_images, image_grid, save_image_grid, to_uint8
+
+
+def test_generator_range_maps_to_gray_levels():
+    np.testing.assert_array_equal(to_uint8(np.array([-1.0, 0.0, 1.0, 1.5])), [0, 128, 255, 255])
+
+
+def test_grid_tiles_sixteen_images_four_by_four_on_white():
+    images = np.zeros((16, 28, 28, 1), np.uint8)
+    images[5] = 100  # second row, second column
+    grid = image_grid(images, pad=2, scale=1)
+    assert grid.shape == (4 * 30 + 2, 4 * 30 + 2)
+    assert grid[0, 0] == 255  # padding
+    assert (grid[32:60, 32:60] == 100).all()
+    assert (grid[2:30, 2:30] == 0).all()
+
+
+def test_saved_grid_is_a_gray_png(tmp_path):
+    path = save_image_grid(np.zeros((16, 28, 28, 1)), tmp_path / "image_at_epoch_0001.png")
+    picture = iio.imread(path)
+    assert picture.ndim == 2
+    assert picture.shape == (3 * 122, 3 * 122)
+    assert [p.name for p in tmp_path.iterdir()] == ["image_at_epoch_0001.png"]  # no temp files
+
+
+def test_epoch_images_come_in_epoch_order(tmp_path):
+    for epoch in (10, 2, 1):
+        save_image_grid(np.zeros((16, 28, 28, 1)), tmp_path / f"image_at_epoch_{epoch:04d}.png")
+    (tmp_path / "image_at_epoch_xx.png").write_bytes(b"")
+    assert [p.name[-8:-4] for p in epoch_images(tmp_path)] == ["0001", "0002", "0010"]
+
+
+def test_gif_has_one_frame_per_epoch_in_order(tmp_path):
+    for epoch, value in ((1, -1.0), (2, 1.0)):
+        save_image_grid(
+            np.full((16, 28, 28, 1), value), tmp_path / f"image_at_epoch_{epoch:04d}.png"
+        )
+    frames = iio.imread(build_gif(tmp_path), index=None)
+    assert frames.shape[0] == 2
+    assert frames[0].mean() < frames[1].mean()  # black digits first, then white
+
+
+def test_gif_without_epoch_images_is_a_clear_error(tmp_path):
+    with pytest.raises(UserError, match="no image_at_epoch"):
+        build_gif(tmp_path)
+
+
+def test_history_round_trips_and_plots(tmp_path):
+    history = LossHistory()
+    history.append(1, 1, 0.7, 1.4)
+    history.append(2, 1, 0.8, 1.3)
+    history.save(tmp_path)
+    assert LossHistory.load(tmp_path / "losses.csv", up_to_step=10).rows == history.rows
+    assert LossHistory.load(tmp_path / "losses.csv", up_to_step=1).rows == [(1, 1, 0.7, 1.4)]
+    assert iio.imread(tmp_path / "losses.png").shape[0] > 100

@@ -1,0 +1,111 @@
+"""Resume, never lose work: an interrupted run ends with the weights of an uninterrupted one."""
+
+import dataclasses
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import synthetic_digits
+
+from dcgan_tf import training
+from dcgan_tf.config import TrainConfig
+from dcgan_tf.training import TrainingInterrupted, train
+
+IMAGES = synthetic_digits(40, seed=4)[0]  # 40 images, 16 a batch: 3 steps an epoch, one partial
+
+
+def config_in(folder: Path, epochs: int) -> TrainConfig:
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=16,
+        out=str(folder / "out"),
+        checkpoint_dir=str(folder / "ck"),
+        seed=11,
+    )
+
+
+def quiet(_: str) -> None:
+    pass
+
+
+def all_values(state) -> list[np.ndarray]:
+    """Weights of both nets and both optimizers' slots, plus the seed noise."""
+    variables = [*state.generator.weights, *state.discriminator.weights]
+    variables += [*state.generator_optimizer.variables, *state.discriminator_optimizer.variables]
+    return [v.numpy() for v in [*variables, state.seed_noise]]
+
+
+def assert_same_run(a, b) -> None:
+    for x, y in zip(all_values(a), all_values(b), strict=True):
+        np.testing.assert_allclose(x, y, atol=1e-6, rtol=0)
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    return train(config_in(tmp_path_factory.mktemp("straight"), epochs=2), IMAGES, log=quiet)
+
+
+def test_a_run_stopped_after_an_epoch_resumes_to_the_same_weights(uninterrupted, tmp_path):
+    train(config_in(tmp_path, epochs=1), IMAGES, log=quiet)  # as if killed after epoch 1
+    resumed = train(config_in(tmp_path, epochs=2), IMAGES, log=quiet)
+    assert int(resumed.step) == 6
+    assert_same_run(resumed, uninterrupted)
+
+
+def test_ctrl_c_mid_epoch_saves_and_resumes_to_the_same_weights(
+    uninterrupted, tmp_path, monkeypatch
+):
+    config = config_in(tmp_path, epochs=2)
+    original_update = training.ProgressBar.update
+
+    def press_ctrl_c_at_step_two_of_epoch_two(bar, step, *args):
+        original_update(bar, step, *args)
+        if bar.title.startswith("Epoch 2") and step == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(training.ProgressBar, "update", press_ctrl_c_at_step_two_of_epoch_two)
+    with pytest.raises(TrainingInterrupted, match="epoch 2, step 2"):
+        train(config, IMAGES, log=quiet)
+    monkeypatch.undo()
+    resumed = train(config, IMAGES, log=quiet)
+    assert int(resumed.step) == 6
+    assert_same_run(resumed, uninterrupted)
+
+
+def test_a_resume_drops_logged_losses_the_checkpoint_does_not_have(tmp_path):
+    config = config_in(tmp_path, epochs=1)
+    train(config, IMAGES, log=quiet)
+    csv_path = tmp_path / "out" / "losses.csv"
+    # A run killed after logging a step it never checkpointed.
+    csv_path.write_text(csv_path.read_text() + "4,2,9.0,9.0\n")
+    train(dataclasses.replace(config, epochs=2), IMAGES, log=quiet)
+    steps = [int(line.split(",")[0]) for line in csv_path.read_text().splitlines()[1:]]
+    assert steps == [1, 2, 3, 4, 5, 6]
+    assert "9.000000" not in csv_path.read_text()
+
+
+@pytest.mark.slow
+def test_kill_9_loses_at_most_the_unfinished_epoch(mnist_dir, tmp_path):
+    """A real process, killed with SIGKILL once its first checkpoint exists, then rerun."""
+    ck, out = tmp_path / "ck", tmp_path / "out"
+    command = [sys.executable, "-m", "dcgan_tf.generate", "--data-dir", str(mnist_dir),
+               "--batch-size", "16", "--epochs", "4", "--out", str(out),
+               "--checkpoint-dir", str(ck)]  # fmt: skip
+    repo = str(Path(__file__).resolve().parents[1])
+    env = {**os.environ, "PYTHONPATH": repo}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while not (ck / "checkpoint").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    process.kill()
+    process.wait()
+    finished = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600)
+    assert finished.returncode == 0, finished.stderr
+    assert "Resuming from" in finished.stdout
+    assert "Time for epoch 1 " not in finished.stdout
+    assert len(list(out.glob("image_at_epoch_*.png"))) == 4
