@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup train test test-slow lint format gif clean-venv
+.PHONY: setup train test test-slow lint format gif quality clean-venv
 
 setup: $(STAMP)
 
@@ -38,3 +38,6 @@ gif: $(STAMP)  ## Rebuild output/dcgan.gif from the epoch images there (OUT=dir 
 
 clean-venv:
 	rm -rf $(VENV)
+
+quality: $(STAMP)  ## Train briefly on offline MNIST and write QUALITY.md (about 6 minutes on 2 cores).
+	$(PY) -m dcgan_tf.quality --data-dir $(or $(DATA_DIR),../shared/data/mnist)

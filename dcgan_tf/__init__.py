@@ -1,7 +1,8 @@
 """dcgan_tf: the TensorFlow DCGAN tutorial (MNIST digits) as a package you can run, resume and test.
 
 Reading order: config, readers, data, models, losses, checkpoints, images, history, progress,
-training, devices, and generate (the CLI).
+training, devices, cli, generate (the training CLI); then metrics, classifier, evaluation,
+evaluate (the evaluation CLI) and quality (`make quality`).
 """
 
 __version__ = "0.1.0"

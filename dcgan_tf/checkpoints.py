@@ -102,25 +102,29 @@ def make_manager(state: GanState, directory: str | Path) -> tf.train.CheckpointM
 
 
 def restore_latest(state: GanState, manager: tf.train.CheckpointManager) -> str | None:
-    """Restore the newest checkpoint in the manager's folder into `state`; None if there is none.
+    """Restore the newest checkpoint in the manager's folder into `state`; None if there is none."""
+    path = manager.latest_checkpoint
+    if path is not None:
+        restore(state, path)
+    return path
+
+
+def restore(state: GanState, path: str) -> None:
+    """Restore the checkpoint `path` (a prefix such as `checkpoints/ckpt-3`) into `state`.
 
     A checkpoint of the tutorial's own code has only the four model and optimizer objects: it
     restores, and the counters start at zero.
     """
-    path = manager.latest_checkpoint
-    if path is None:
-        return None
     try:
         # First the tutorial's four objects, every variable of which must be in the checkpoint ...
         tutorial_part = state.tutorial_checkpoint().restore(path)
         tutorial_part.expect_partial()  # it leaves the extra keys to the next restore
         tutorial_part.assert_existing_objects_matched()
         # ... then the extra keys, which the tutorial's checkpoints lack.
-        manager.checkpoint.restore(path).expect_partial()
+        state.checkpoint().restore(path).expect_partial()
     except (tf.errors.OpError, AssertionError, ValueError) as err:
         first_line = (str(err).strip() or type(err).__name__).splitlines()[0]
         raise UserError(
             f"{path}: not a checkpoint of this DCGAN ({first_line}); "
             "use --fresh to start over, or another --checkpoint-dir"
         ) from None
-    return path

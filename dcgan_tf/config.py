@@ -34,6 +34,8 @@ class TrainConfig:
     seed: int = 0  # seeds weights, shuffling, noise and dropout: same seed, same run
     fresh: bool = False  # start over; old checkpoints and images are moved aside, not deleted
     device: str = "auto"  # auto (GPU when TensorFlow sees one) | cpu | gpu
+    eval_every: int = 0  # epochs between FID / classifier-score measurements (0: never)
+    eval_samples: int = 5000  # samples per measurement during training
 
     def __post_init__(self) -> None:
         positive = {
@@ -45,6 +47,10 @@ class TrainConfig:
         for name, value in positive.items():
             if value < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+        if self.eval_every < 0:
+            raise UserError(f"--eval-every must be 0 (off) or more, got {self.eval_every}")
+        if self.eval_samples < 10:  # precision and recall need k=3 neighbours and then some
+            raise UserError(f"--eval-samples must be at least 10, got {self.eval_samples}")
         if not 0 < self.learning_rate < float("inf"):
             raise UserError(f"--learning-rate must be a positive number, got {self.learning_rate}")
         choices = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES}

@@ -42,6 +42,11 @@ def load_from_folder(data_dir: Path, dataset: str, split: str) -> tuple[np.ndarr
     )
 
 
+def has_split(data_dir: Path, dataset: str, split: str) -> bool:
+    """True when `data_dir` holds the split's IDX files or `<dataset>.npz`."""
+    return find_idx_pair(data_dir, split) is not None or (data_dir / f"{dataset}.npz").is_file()
+
+
 def load_from_tfds(dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     """The tutorial's source: `tfds.load(dataset)`, downloaded once and cached by tfds."""
     try:

@@ -9,16 +9,12 @@ Every flag is one field of `TrainConfig`; its default is the tutorial's value.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
-import logging
-import os
 import sys
-import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
+from dcgan_tf.cli import import_tensorflow, run_command
 from dcgan_tf.config import DATASETS, DEVICES, SPLITS, TrainConfig
-from dcgan_tf.errors import UserError
 
 HELP = {
     "epochs": "train until this many epochs are done; rerunning resumes (default: %(default)s)",
@@ -38,6 +34,10 @@ HELP = {
     "seed": "random seed of weights, shuffling, noise and dropout (default: %(default)s)",
     "fresh": "start over: move the old checkpoints and images into old-<time>/ folders",
     "device": "auto uses the GPU when TensorFlow sees one (default: %(default)s)",
+    "eval_every": "every N epochs, measure FID and classifier score into OUT/quality.csv and "
+    "quality.png; trains the digit classifier first if it is not in CHECKPOINT_DIR "
+    "(default: %(default)s, never)",
+    "eval_samples": "samples per measurement of --eval-every (default: %(default)s)",
 }
 CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES}
 
@@ -77,30 +77,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = vars(build_parser().parse_args(argv))
     gif_only = args.pop("gif_only")
-    try:
-        config = TrainConfig(**args)
-        return run(config, gif_only)
-    except UserError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return err.exit_code
+    return run_command(lambda: run(TrainConfig(**args), gif_only))
 
 
 def run(config: TrainConfig, gif_only: bool) -> int:
-    # TensorFlow loads here, not at import, so that --help and flag errors answer at once.
-    # Its C++ start-up chatter (oneDNN, CUDA probing, grappler) is hidden unless the import
-    # fails; TF_CPP_MIN_LOG_LEVEL=0 brings it back.
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-    try:
-        with quiet_stderr():
-            import tensorflow as tf
-    except ImportError as err:
-        raise UserError(
-            f"{err}: this Python lacks the requirements; run `make setup` and use .venv/bin/python"
-        ) from None
-    logging.getLogger("absl").setLevel(logging.ERROR)  # tfds' notes on an empty cache folder
-
+    tf = import_tensorflow()
+    from dcgan_tf.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.data import load_split
     from dcgan_tf.devices import describe_device, select_device
+    from dcgan_tf.evaluation import make_quality_tracker
     from dcgan_tf.images import build_gif
     from dcgan_tf.training import TrainingInterrupted, train
 
@@ -114,30 +99,18 @@ def run(config: TrainConfig, gif_only: bool) -> int:
     print(f"Training on {describe_device(device)}")
     try:
         with tf.device(device):
-            train(config, images)
+            on_epoch_end = None
+            if config.eval_every:
+                path = classifier_path(config.checkpoint_dir, config.dataset)
+                classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
+                on_epoch_end = make_quality_tracker(
+                    classifier, config.out, config.eval_every, config.eval_samples, config.seed
+                )
+            train(config, images, on_epoch_end=on_epoch_end)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)
         return 130
     return 0
-
-
-@contextlib.contextmanager
-def quiet_stderr() -> Iterator[None]:
-    """Send file descriptor 2 to a temporary file; replay it only if the block raises."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    with tempfile.TemporaryFile() as captured:
-        os.dup2(captured.fileno(), 2)
-        try:
-            yield
-        except BaseException:
-            os.dup2(saved, 2)
-            captured.seek(0)
-            sys.stderr.write(captured.read().decode(errors="replace"))
-            raise
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dcgan_tf.files import write_atomic
-from dcgan_tf.images import plot_losses
+from dcgan_tf.images import plot_series
 
 COLUMNS = ("step", "epoch", "gen_loss", "disc_loss")
 
@@ -45,4 +45,5 @@ class LossHistory:
         write_atomic(Path(directory) / "losses.csv", text.getvalue().encode())
         if self.rows:
             steps, _, gen, disc = zip(*self.rows, strict=True)
-            plot_losses(steps, gen, disc, Path(directory) / "losses.png")
+            losses = {"generator": gen, "discriminator": disc}
+            plot_series(steps, losses, Path(directory) / "losses.png", ylabel="loss")

@@ -66,17 +66,24 @@ def build_gif(directory: str | Path, frame_ms: int = 200) -> Path:
     )
 
 
-def plot_losses(
-    steps: Sequence[int], gen_loss: Sequence[float], disc_loss: Sequence[float], path: str | Path
+def plot_series(
+    steps: Sequence[int],
+    series: dict[str, Sequence[float]],
+    path: str | Path,
+    ylabel: str | None = None,
 ) -> Path:
-    """Plot both losses against the training iteration."""
-    fig, ax = plt.subplots(figsize=(8, 4))
-    ax.plot(steps, gen_loss, label="generator", linewidth=0.8)
-    ax.plot(steps, disc_loss, label="discriminator", linewidth=0.8)
-    ax.set_xlabel("iteration")
-    ax.set_ylabel("loss")
-    ax.legend()
-    ax.grid(alpha=0.3)
+    """Plot each series against the training iteration: on one axes when `ylabel` names their
+    common unit (the losses), else one panel each (FID and classifier score differ in scale)."""
+    panels = 1 if ylabel else len(series)
+    fig, axes = plt.subplots(panels, 1, figsize=(8, 3 + 1.5 * panels), squeeze=False)
+    for i, (name, values) in enumerate(series.items()):
+        ax = axes[0 if ylabel else i, 0]
+        ax.plot(steps, values, label=name, linewidth=0.8, marker=None if ylabel else "o")
+        ax.set_ylabel(ylabel or name)
+        ax.grid(alpha=0.3)
+    if ylabel:
+        axes[0, 0].legend()
+    axes[-1, 0].set_xlabel("iteration")
     fig.tight_layout()
     try:
         return write_atomic_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))

@@ -86,11 +86,17 @@ def make_train_step(
     return train_step
 
 
-def train(config: TrainConfig, images: np.ndarray, log: Callable[[str], None] = print) -> GanState:
+def train(
+    config: TrainConfig,
+    images: np.ndarray,
+    log: Callable[[str], None] = print,
+    on_epoch_end: Callable[[int, GanState], None] | None = None,
+) -> GanState:
     """Train until `config.epochs` epochs are done, resuming from the newest checkpoint if any.
 
     `images` are uint8 (N, 28, 28). Writes grids, GIF, losses and config into `config.out` and
     checkpoints into `config.checkpoint_dir`. Raises TrainingInterrupted after saving on Ctrl-C.
+    `on_epoch_end(epoch, state)` runs after each epoch's grid (quality measurements plug in here).
     """
     out, checkpoint_dir = Path(config.out), Path(config.checkpoint_dir)
 
@@ -160,7 +166,10 @@ def train(config: TrainConfig, images: np.ndarray, log: Callable[[str], None] = 
             generated = state.generator(state.seed_noise, training=False)
             save_image_grid(generated.numpy(), out / EPOCH_IMAGE.format(epoch))
 
-            # 4. Checkpoint every `save_every` epochs and after the last one.
+            # 4. Whatever the caller measures (FID, ...), then a checkpoint every `save_every`
+            #    epochs and after the last one.
+            if on_epoch_end is not None:
+                on_epoch_end(epoch, state)
             if epoch % config.save_every == 0 or epoch == config.epochs:
                 save_checkpoint()
             log(f"Time for epoch {epoch} is {time.time() - start} sec")

@@ -1,0 +1,181 @@
+"""Evaluating any generator the project trains, through one small interface: `Sampler`.
+
+A model plugs in by giving `sample(num, seed) -> Samples`; conditional models also say which label
+each sample was drawn for, and get per-label accuracy on top.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dcgan_tf.checkpoints import GanState
+from dcgan_tf.classifier import Classifier
+from dcgan_tf.data import to_model_range
+from dcgan_tf.files import write_atomic
+from dcgan_tf.images import plot_series
+from dcgan_tf.metrics import (
+    class_histogram,
+    classifier_score,
+    fid,
+    kl_from_uniform,
+    precision_recall_coverage,
+    rare_classes,
+)
+
+
+@dataclass
+class Samples:
+    images: np.ndarray  # float32 (N, 28, 28, 1) in [-1, 1]
+    labels: np.ndarray | None = None  # the label each sample was drawn for (conditional models)
+
+
+class Sampler(Protocol):
+    def sample(self, num: int, seed: int) -> Samples: ...
+
+
+@dataclass
+class GeneratorSampler:
+    """The tutorial's generator: N(0, 1) noise in, images out."""
+
+    generator: keras.Model
+    batch_size: int = 500
+
+    def sample(self, num: int, seed: int) -> Samples:
+        rng = tf.random.Generator.from_seed(seed)
+        noise_dim = self.generator.input_shape[1]
+        batches = [
+            self.generator(
+                rng.normal([min(self.batch_size, num - start), noise_dim]), training=False
+            )
+            for start in range(0, num, self.batch_size)
+        ]
+        return Samples(np.concatenate([np.asarray(b) for b in batches]))
+
+
+def evaluate_samples(samples: Samples, classifier: Classifier, real: np.ndarray) -> dict:
+    """Every metric of `samples` against `real` uint8 images (the classifier's held-out set)."""
+    real_features, _ = classifier.features_and_probs(to_model_range(real))
+    features, probs = classifier.features_and_probs(samples.images)
+    histogram = class_histogram(probs)
+    metrics = {
+        "num_samples": len(samples.images),
+        "num_real": len(real),
+        "fid": fid(features, real_features),
+        "classifier_score": classifier_score(probs),
+        "kl_from_uniform": kl_from_uniform(histogram),
+        "rare_classes": rare_classes(histogram),
+        **precision_recall_coverage(real_features, features, k=3),
+        "class_histogram": [round(float(h), 5) for h in histogram],
+    }
+    if samples.labels is not None:
+        predicted = probs.argmax(1)
+        metrics["per_label_accuracy"] = {
+            int(k): float((predicted[samples.labels == k] == k).mean())
+            for k in np.unique(samples.labels)
+        }
+    return metrics
+
+
+def real_data_metrics(classifier: Classifier, seed: int = 0) -> dict:
+    """The same metrics for real data: one half of the held-out set against the other half.
+
+    The floor a perfect generator would reach with this many images (FID shrinks with N).
+    """
+    order = np.random.default_rng(seed).permutation(len(classifier.reference))
+    half = len(order) // 2
+    images = to_model_range(classifier.reference[order[:half]])
+    return evaluate_samples(Samples(images), classifier, classifier.reference[order[half:]])
+
+
+ROWS = [
+    ("FID (lower is better)", "fid", "{:.3f}"),
+    ("classifier score (max 10)", "classifier_score", "{:.3f}"),
+    ("KL(classes || uniform)", "kl_from_uniform", "{:.4f}"),
+    ("digits under 5% of samples", "rare_classes", "{}"),
+    ("precision (k=3)", "precision", "{:.3f}"),
+    ("recall (k=3)", "recall", "{:.3f}"),
+    ("coverage (k=3)", "coverage", "{:.3f}"),
+    ("samples / real images", None, "{}"),
+]
+
+
+def format_table(samples: dict, real: dict) -> str:
+    """A plain-text table: one row per metric, the samples beside the real data."""
+
+    def cell(metrics: dict, key: str | None, fmt: str) -> str:
+        if key is None:
+            return f"{metrics['num_samples']} / {metrics['num_real']}"
+        value = metrics[key]
+        return (
+            ", ".join(map(str, value)) or "none" if isinstance(value, list) else fmt.format(value)
+        )
+
+    lines = [f"{'metric':<28}{'samples':>28}{'real data':>16}"]
+    for title, key, fmt in ROWS:
+        lines.append(f"{title:<28}{cell(samples, key, fmt):>28}{cell(real, key, fmt):>16}")
+    shares = " ".join(f"{k}:{h:.1%}" for k, h in enumerate(samples["class_histogram"]))
+    lines.append(f"class histogram of the samples: {shares}")
+    if "per_label_accuracy" in samples:
+        accuracy = " ".join(f"{k}:{a:.1%}" for k, a in samples["per_label_accuracy"].items())
+        lines.append(f"per-label accuracy (drawn for k, read as k): {accuracy}")
+    return "\n".join(lines)
+
+
+QUALITY_COLUMNS = ("epoch", "step", "fid", "classifier_score")
+
+
+class QualityLog:
+    """FID and classifier score against training time: `quality.csv` and `quality.png`."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.rows: list[tuple[int, int, float, float]] = []
+        path = self.directory / "quality.csv"
+        if path.exists():
+            with path.open(newline="") as f:
+                self.rows = [(int(r["epoch"]), int(r["step"]), float(r["fid"]),
+                              float(r["classifier_score"])) for r in csv.DictReader(f)]  # fmt: skip
+
+    def record(self, epoch: int, step: int, metrics: dict) -> None:
+        # Rows from this epoch on were written by a run killed before its checkpoint: redone.
+        self.rows = [row for row in self.rows if row[0] < epoch]
+        self.rows.append((epoch, step, metrics["fid"], metrics["classifier_score"]))
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(QUALITY_COLUMNS)
+        writer.writerows((e, s, f"{d:.4f}", f"{c:.4f}") for e, s, d, c in self.rows)
+        write_atomic(self.directory / "quality.csv", text.getvalue().encode())
+        steps = [row[1] for row in self.rows]
+        series = {"FID": [row[2] for row in self.rows],
+                  "classifier score": [row[3] for row in self.rows]}  # fmt: skip
+        plot_series(steps, series, self.directory / "quality.png")
+
+
+def make_quality_tracker(
+    classifier: Classifier, out: str | Path, every: int, num: int, seed: int, log=print
+) -> Callable[[int, GanState], None]:
+    """The `on_epoch_end` of training for --eval-every: every `every` epochs, `num` samples."""
+    quality = QualityLog(out)
+
+    def on_epoch_end(epoch: int, state: GanState) -> None:
+        if epoch % every:
+            return
+        start = time.time()
+        samples = GeneratorSampler(state.generator).sample(num, seed)
+        metrics = evaluate_samples(samples, classifier, classifier.reference)
+        quality.record(epoch, int(state.step), metrics)
+        seconds = time.time() - start
+        log(f"Quality after epoch {epoch}: FID {metrics['fid']:.3f}, classifier score "
+            f"{metrics['classifier_score']:.3f} ({num} samples, {seconds:.1f} s)")  # fmt: skip
+
+    return on_epoch_end

@@ -1,0 +1,142 @@
+"""Evaluation end to end, calibrated: the metrics order real, damaged and noise sets correctly."""
+
+import json
+
+import numpy as np
+import pytest
+from conftest import synthetic_digits, write_idx
+
+from dcgan_tf.classifier import classifier_data, load_classifier, train_classifier
+from dcgan_tf.data import to_model_range
+from dcgan_tf.evaluate import main as evaluate_main
+from dcgan_tf.evaluation import (
+    GeneratorSampler,
+    QualityLog,
+    Samples,
+    evaluate_samples,
+    format_table,
+    real_data_metrics,
+)
+from dcgan_tf.generate import main as generate_main
+from dcgan_tf.models import make_generator_model
+
+
+@pytest.fixture(scope="module")
+def test_split_dir(tmp_path_factory):
+    """Only a test split, as offline: the classifier trains on 60% and holds out 40%."""
+    folder = tmp_path_factory.mktemp("offline")
+    images, labels = synthetic_digits(1000, seed=7)
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def bundle(test_split_dir, tmp_path_factory):
+    """A classifier bundle trained briefly on the synthetic digits; its .keras path."""
+    path = tmp_path_factory.mktemp("ck") / "classifier-mnist.keras"
+    train_classifier("mnist", str(test_split_dir), path, epochs=4, log=lambda _: None)
+    return path
+
+
+@pytest.fixture(scope="module")
+def classifier(bundle):
+    return load_classifier(bundle)
+
+
+def evaluate(images_uint8, classifier):
+    samples = Samples(to_model_range(images_uint8))
+    return evaluate_samples(samples, classifier, classifier.reference)
+
+
+def test_classifier_holds_out_the_images_it_was_not_trained_on(classifier):
+    assert classifier.info["train_images"] == 600
+    assert len(classifier.reference) == 400
+    assert classifier.info["held_out_accuracy"] > 0.9
+
+
+def test_the_bundle_keeps_the_held_out_images_and_how_it_was_trained(classifier, test_split_dir):
+    (trained, _), (held_out, _), _ = classifier_data("mnist", str(test_split_dir), seed=0)
+    np.testing.assert_array_equal(classifier.reference, held_out)
+    assert not {im.tobytes() for im in trained} & {im.tobytes() for im in held_out}
+    assert classifier.info["trained_on"] == "600 of the test split (seed 0); the other 400 held out"
+
+
+def test_real_data_scores_far_better_than_uniform_noise(classifier):
+    real = real_data_metrics(classifier)
+    noise = np.random.default_rng(0).integers(0, 256, size=(400, 28, 28), dtype=np.uint8)
+    noisy = evaluate(noise, classifier)
+    assert real["fid"] < 0.1 * noisy["fid"]
+    assert real["precision"] > noisy["precision"]
+    assert real["classifier_score"] > 5
+
+
+def test_dropping_digits_five_to_nine_lowers_recall_and_coverage_and_raises_kl(classifier):
+    images, labels = synthetic_digits(400, seed=8)
+    full = evaluate(images, classifier)
+    half = evaluate(images[labels < 5], classifier)
+    assert half["recall"] < full["recall"]
+    assert half["coverage"] < full["coverage"]
+    assert half["kl_from_uniform"] > full["kl_from_uniform"] + 0.5
+    assert set(half["rare_classes"]) >= {5, 6, 7, 8, 9}
+
+
+def test_shuffled_pixels_get_a_low_classifier_score(classifier):
+    images, _ = synthetic_digits(400, seed=9)
+    rng = np.random.default_rng(0)
+    shuffled = np.stack([rng.permutation(im.ravel()).reshape(28, 28) for im in images])
+    assert (
+        evaluate(shuffled, classifier)["classifier_score"]
+        < 0.5 * real_data_metrics(classifier)["classifier_score"]
+    )
+
+
+def test_conditional_samples_get_per_label_accuracy(classifier):
+    images, labels = synthetic_digits(200, seed=10)
+    samples = Samples(to_model_range(images), labels=labels)
+    metrics = evaluate_samples(samples, classifier, classifier.reference)
+    assert set(metrics["per_label_accuracy"]) == set(range(10))
+    assert np.mean(list(metrics["per_label_accuracy"].values())) > 0.9
+    assert "per-label accuracy" in format_table(metrics, real_data_metrics(classifier))
+
+
+def test_generator_sampler_draws_the_same_images_for_the_same_seed():
+    sampler = GeneratorSampler(make_generator_model(), batch_size=4)
+    a, b = sampler.sample(10, seed=1), sampler.sample(10, seed=1)
+    assert a.images.shape == (10, 28, 28, 1)
+    np.testing.assert_array_equal(a.images, b.images)
+    assert not np.array_equal(a.images, sampler.sample(10, seed=2).images)
+
+
+def test_quality_log_rewrites_epochs_a_killed_run_had_measured(tmp_path):
+    log = QualityLog(tmp_path)
+    for epoch in (1, 2, 3):
+        log.record(epoch, epoch * 10, {"fid": 100.0 / epoch, "classifier_score": epoch})
+    QualityLog(tmp_path).record(2, 20, {"fid": 7.0, "classifier_score": 2.5})
+    lines = (tmp_path / "quality.csv").read_text().splitlines()
+    assert lines == [
+        "epoch,step,fid,classifier_score",
+        "1,10,100.0000,1.0000",
+        "2,20,7.0000,2.5000",
+    ]
+    assert (tmp_path / "quality.png").exists()
+
+
+def test_evaluate_cli_writes_metrics_json_for_a_checkpoint(test_split_dir, classifier, tmp_path):
+    run = ["--data-dir", str(test_split_dir), "--split", "test", "--batch-size", "200",
+           "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]  # fmt: skip
+    assert generate_main([*run, "--epochs", "1", "--eval-every", "1", "--eval-samples", "50"]) == 0
+    assert (tmp_path / "out" / "quality.csv").read_text().startswith("epoch,step,fid")
+    assert (tmp_path / "ck" / "classifier-mnist.keras").exists()  # trained once, for the run
+    code = evaluate_main(["--checkpoint-dir", str(tmp_path / "ck"), "--num", "60"])
+    assert code == 0
+    report = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert report["samples"]["num_samples"] == 60
+    assert report["source"].endswith("(epoch 1, step 5)")
+    assert {"fid", "classifier_score", "precision", "recall", "coverage"} <= set(report["samples"])
+
+
+def test_evaluate_cli_without_a_checkpoint_is_a_clear_error(tmp_path, capsys, bundle):
+    code = evaluate_main(["--checkpoint-dir", str(tmp_path), "--classifier", str(bundle)])
+    assert code == 2
+    assert "no checkpoint in" in capsys.readouterr().err

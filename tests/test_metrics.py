@@ -1,0 +1,107 @@
+"""The metrics' definitions, checked against closed forms and brute-force computations."""
+
+import math
+
+import numpy as np
+import pytest
+
+from dcgan_tf.metrics import (
+    class_histogram,
+    classifier_score,
+    fid,
+    frechet_distance,
+    kl_from_uniform,
+    pairwise_distances,
+    precision_recall_coverage,
+    rare_classes,
+)
+
+
+def random_cov(rng, dim):
+    a = rng.normal(size=(dim, dim))
+    return a @ a.T + 0.1 * np.eye(dim)
+
+
+def test_frechet_distance_of_diagonal_gaussians_has_its_closed_form():
+    mu1, mu2 = np.array([0.0, 1.0, 2.0]), np.array([1.0, 1.0, 0.0])
+    s1, s2 = np.array([1.0, 4.0, 9.0]), np.array([4.0, 1.0, 1.0])
+    closed = ((mu1 - mu2) ** 2).sum() + (s1 + s2 - 2 * np.sqrt(s1 * s2)).sum()
+    assert frechet_distance(mu1, np.diag(s1), mu2, np.diag(s2)) == pytest.approx(closed)
+
+
+def test_frechet_distance_agrees_with_the_eigenvalues_of_the_covariance_product():
+    rng = np.random.default_rng(0)
+    mu1, mu2 = rng.normal(size=5), rng.normal(size=5)
+    c1, c2 = random_cov(rng, 5), random_cov(rng, 5)
+    # Independent route: Tr((C1 C2)^1/2) = sum of the square roots of eig(C1 C2).
+    trace_sqrt = np.sqrt(np.linalg.eigvals(c1 @ c2).real).sum()
+    expected = ((mu1 - mu2) ** 2).sum() + np.trace(c1) + np.trace(c2) - 2 * trace_sqrt
+    assert frechet_distance(mu1, c1, mu2, c2) == pytest.approx(expected, rel=1e-9)
+
+
+def test_fid_of_samples_approaches_the_closed_form_of_their_gaussians():
+    rng = np.random.default_rng(1)
+    c1, c2 = random_cov(rng, 4), random_cov(rng, 4)
+    mu2 = np.array([1.0, -1.0, 0.5, 0.0])
+    x = rng.multivariate_normal(np.zeros(4), c1, size=200_000)
+    y = rng.multivariate_normal(mu2, c2, size=200_000)
+    assert fid(x, y) == pytest.approx(frechet_distance(np.zeros(4), c1, mu2, c2), rel=0.02)
+
+
+def test_fid_of_a_set_with_itself_is_zero():
+    x = np.random.default_rng(2).normal(size=(500, 8))
+    assert fid(x, x) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_classifier_score_is_ten_for_confident_even_classes_and_one_for_collapse():
+    confident_even = np.eye(10)[np.arange(1000) % 10]
+    assert classifier_score(confident_even) == pytest.approx(10.0, rel=1e-6)
+    assert classifier_score(np.eye(10)[np.zeros(1000, int)]) == pytest.approx(1.0)
+    assert classifier_score(np.full((1000, 10), 0.1)) == pytest.approx(1.0)
+
+
+def test_histogram_kl_and_rare_classes_flag_a_collapse_onto_few_digits():
+    probs = np.eye(10)[np.array([0] * 50 + [1] * 48 + [2] * 2)]
+    histogram = class_histogram(probs)
+    np.testing.assert_allclose(histogram[:3], [0.5, 0.48, 0.02])
+    assert rare_classes(histogram) == [2, 3, 4, 5, 6, 7, 8, 9]
+    assert kl_from_uniform(np.full(10, 0.1)) == pytest.approx(0.0)
+    assert kl_from_uniform(np.eye(10)[0]) == pytest.approx(math.log(10))
+
+
+def brute_force(real, fake, k=3):
+    """Precision, recall and coverage with plain loops, straight from the papers."""
+
+    def radius(points, i):
+        return sorted(np.linalg.norm(points - points[i], axis=1))[k]
+
+    real_r = [radius(real, i) for i in range(len(real))]
+    fake_r = [radius(fake, j) for j in range(len(fake))]
+    dist = lambda a, b: np.linalg.norm(a - b)  # noqa: E731
+    precision = np.mean([any(dist(f, r) <= real_r[i] for i, r in enumerate(real)) for f in fake])
+    recall = np.mean([any(dist(r, f) <= fake_r[j] for j, f in enumerate(fake)) for r in real])
+    coverage = np.mean([any(dist(r, f) <= real_r[i] for f in fake) for i, r in enumerate(real)])
+    return {"precision": precision, "recall": recall, "coverage": coverage}
+
+
+def test_precision_recall_coverage_agree_with_a_brute_force_computation():
+    rng = np.random.default_rng(3)
+    real = rng.normal(size=(60, 3))
+    fake = rng.normal(loc=0.7, scale=1.3, size=(45, 3))
+    ours = precision_recall_coverage(real, fake, k=3)
+    expected = brute_force(real, fake, k=3)
+    for key in ("precision", "recall", "coverage"):
+        assert ours[key] == pytest.approx(expected[key], abs=1e-9), key
+
+
+def test_far_away_samples_have_zero_precision_recall_and_coverage():
+    rng = np.random.default_rng(4)
+    scores = precision_recall_coverage(rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) + 100)
+    assert scores == {"precision": 0.0, "recall": 0.0, "coverage": 0.0}
+
+
+def test_pairwise_distances_in_chunks_match_numpy():
+    rng = np.random.default_rng(5)
+    a, b = rng.normal(size=(7, 4)), rng.normal(size=(5, 4))
+    expected = np.linalg.norm(a[:, None] - b[None], axis=2)
+    np.testing.assert_allclose(pairwise_distances(a, b, chunk=3), expected, atol=1e-5)
