@@ -15,11 +15,10 @@ import keras
 import tensorflow as tf
 
 from dcgan_tf.errors import UserError
-from dcgan_tf.models import make_discriminator_model, make_generator_model
+from dcgan_tf.variants import MODEL_SPECS, ModelSpec
 
 CHECKPOINT_PREFIX = "ckpt"  # the tutorial's prefix: ckpt-1.index, ckpt-1.data-00000-of-00001
 KEEP_CHECKPOINTS = 3
-NUM_EXAMPLES = 16  # the tutorial's num_examples_to_generate: a 4x4 grid
 CHECKPOINT_FILES = ("checkpoint", f"{CHECKPOINT_PREFIX}-*", "config.json")
 
 
@@ -31,6 +30,7 @@ class GanState:
     discriminator: keras.Model
     generator_optimizer: keras.optimizers.Optimizer
     discriminator_optimizer: keras.optimizers.Optimizer
+    spec: ModelSpec  # which model: the tutorial's DCGAN unless asked otherwise
     noise_rng: tf.random.Generator  # draws each train step's noise batch
     seed_noise: tf.Variable  # (16, noise_dim): the fixed noise of every progress grid
     epoch: tf.Variable  # epochs completed
@@ -46,12 +46,15 @@ class GanState:
             discriminator=self.discriminator,
         )
 
+    def model_name(self) -> tf.Variable:
+        """The model type, saved so a checkpoint is never restored into another model."""
+        with tf.device("/CPU:0"):  # GPUs hold no string variables
+            return tf.Variable(self.spec.name, trainable=False)
+
     def checkpoint(self) -> tf.train.Checkpoint:
         """The tutorial's four objects plus what makes a resumed run continue exactly."""
         dropout_rng = [
-            layer.seed_generator.state
-            for layer in self.discriminator.layers
-            if hasattr(layer, "seed_generator")
+            v for v in self.discriminator.variables if v.path.endswith("seed_generator_state")
         ]
         return tf.train.Checkpoint(
             generator_optimizer=self.generator_optimizer,
@@ -64,14 +67,18 @@ class GanState:
             step=self.step,
             epoch_step=self.epoch_step,
             dropout_rng=dropout_rng,
+            model=self.model_name(),
         )
 
 
-def build_state(noise_dim: int, learning_rate: float, seed: int) -> GanState:
+def build_state(
+    noise_dim: int, learning_rate: float, seed: int, model: str = "dcgan", channels: int = 1
+) -> GanState:
     """Fresh models and optimizers; the same seed gives the same initial weights and noise."""
+    spec = MODEL_SPECS[model]
     keras.utils.set_random_seed(seed)
-    generator = make_generator_model(noise_dim)
-    discriminator = make_discriminator_model()
+    generator = spec.make_generator(noise_dim, channels)
+    discriminator = spec.make_discriminator(channels)
     generator_optimizer = keras.optimizers.Adam(learning_rate)
     discriminator_optimizer = keras.optimizers.Adam(learning_rate)
     # Keras 3 optimizers create their slots lazily and do not defer restores: build them first.
@@ -83,8 +90,11 @@ def build_state(noise_dim: int, learning_rate: float, seed: int) -> GanState:
         discriminator=discriminator,
         generator_optimizer=generator_optimizer,
         discriminator_optimizer=discriminator_optimizer,
+        spec=spec,
         noise_rng=noise_rng,
-        seed_noise=tf.Variable(noise_rng.normal([NUM_EXAMPLES, noise_dim]), trainable=False),
+        seed_noise=tf.Variable(
+            spec.sample_noise(noise_rng, spec.grid_noise, noise_dim), trainable=False
+        ),
         epoch=tf.Variable(0, dtype=tf.int64, trainable=False),
         step=tf.Variable(0, dtype=tf.int64, trainable=False),
         epoch_step=tf.Variable(0, dtype=tf.int64, trainable=False),
@@ -115,6 +125,12 @@ def restore(state: GanState, path: str) -> None:
     A checkpoint of the tutorial's own code has only the four model and optimizer objects: it
     restores, and the counters start at zero.
     """
+    saved_model = checkpoint_model(path)
+    if saved_model != state.spec.name:
+        raise UserError(
+            f"{path} holds a {saved_model!r} model, not {state.spec.name!r}; "
+            f"use --model {saved_model}, or --fresh / another --checkpoint-dir"
+        )
     try:
         # First the tutorial's four objects, every variable of which must be in the checkpoint ...
         tutorial_part = state.tutorial_checkpoint().restore(path)
@@ -128,3 +144,13 @@ def restore(state: GanState, path: str) -> None:
             f"{path}: not a checkpoint of this DCGAN ({first_line}); "
             "use --fresh to start over, or another --checkpoint-dir"
         ) from None
+
+
+def checkpoint_model(path: str) -> str:
+    """The model type a checkpoint was written for; the tutorial's own checkpoints are 'dcgan'."""
+    try:
+        reader = tf.train.load_checkpoint(path)
+    except (tf.errors.OpError, ValueError) as err:
+        raise UserError(f"{path}: not a readable checkpoint ({err})") from None
+    key = "model/.ATTRIBUTES/VARIABLE_VALUE"
+    return reader.get_tensor(key).decode() if reader.has_tensor(key) else "dcgan"

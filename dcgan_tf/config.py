@@ -14,9 +14,21 @@ from pathlib import Path
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import write_atomic
 
-DATASETS = ("mnist", "fashion_mnist")
+DATASETS = ("mnist", "fashion_mnist", "folder")
 SPLITS = ("train", "test")
 DEVICES = ("auto", "cpu", "gpu")
+MODELS = ("dcgan", "cdcgan", "gan")
+GEN_LOSSES = ("non-saturating", "minimax")
+# Where a model's own recipe differs from the tutorial's defaults (flags given still win).
+MODEL_PRESETS: dict[str, dict] = {
+    # The course material's one-hidden-layer GAN: batch 128, Adam's defaults, counted in steps.
+    "gan": {
+        "batch_size": 128,
+        "learning_rate": 1e-3,
+        "steps": 100_000,
+        "snapshot_steps": (0, 10_000, 60_000),
+    },
+}
 
 
 @dataclass(frozen=True)
@@ -36,6 +48,17 @@ class TrainConfig:
     device: str = "auto"  # auto (GPU when TensorFlow sees one) | cpu | gpu
     eval_every: int = 0  # epochs between FID / classifier-score measurements (0: never)
     eval_samples: int = 5000  # samples per measurement during training
+    model: str = "dcgan"  # dcgan (the tutorial) | cdcgan (conditional) | gan (one hidden layer)
+    gen_loss: str = "non-saturating"  # -log D(G(z)), the tutorial's | minimax: log(1 - D(G(z)))
+    channels: int = 1  # 1 gray | 3 RGB (with --dataset folder)
+    steps: int = 0  # train until this many steps are done instead of --epochs (0: off)
+    snapshot_steps: tuple[int, ...] = ()  # also save a grid after these steps (0: before any)
+
+    @classmethod
+    def for_model(cls, **given: object) -> TrainConfig:
+        """The config of `given` flags, with the model's preset for the flags not given."""
+        preset = MODEL_PRESETS.get(str(given.get("model", cls.model)), {})
+        return cls(**{**preset, **given})
 
     def __post_init__(self) -> None:
         positive = {
@@ -53,7 +76,16 @@ class TrainConfig:
             raise UserError(f"--eval-samples must be at least 10, got {self.eval_samples}")
         if not 0 < self.learning_rate < float("inf"):
             raise UserError(f"--learning-rate must be a positive number, got {self.learning_rate}")
-        choices = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES}
+        if self.steps < 0 or any(s < 0 for s in self.snapshot_steps):
+            raise UserError("--steps and --snapshot-steps must not be negative")
+        if self.channels not in (1, 3):
+            raise UserError(f"--channels must be 1 or 3, got {self.channels}")
+        if self.channels == 3 and self.dataset != "folder":
+            raise UserError("--channels 3 needs --dataset folder (MNIST is gray)")
+        if self.dataset == "folder" and (self.data_dir is None or self.model == "cdcgan"):
+            raise UserError("--dataset folder needs --data-dir, and has no labels for cdcgan")
+        choices = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
+        choices |= {"gen_loss": GEN_LOSSES}
         for name, allowed in choices.items():
             if getattr(self, name) not in allowed:
                 raise UserError(
@@ -66,7 +98,10 @@ class TrainConfig:
     @classmethod
     def from_json(cls, text: str) -> TrainConfig:
         fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in json.loads(text).items() if k in fields})
+        values = {k: v for k, v in json.loads(text).items() if k in fields}
+        if "snapshot_steps" in values:  # JSON has lists, the config tuples
+            values["snapshot_steps"] = tuple(values["snapshot_steps"])
+        return cls(**values)
 
 
 def save_config(config: TrainConfig, directory: str | Path) -> Path:

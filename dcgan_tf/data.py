@@ -19,8 +19,15 @@ from dcgan_tf.errors import UserError
 from dcgan_tf.readers import find_idx_pair, idx_file_names, read_idx_split, read_npz_split
 
 
-def load_split(dataset: str, split: str, data_dir: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Images (N, 28, 28) uint8 and labels (N,) of `dataset`'s `split`."""
+def load_split(
+    dataset: str, split: str, data_dir: str | None, channels: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
+    """Images (N, 28, 28) uint8 and labels (N,) of `dataset`'s `split`.
+
+    `--dataset folder` reads any images instead: (N, 28, 28[, 3]), with labels all 0.
+    """
+    if dataset == "folder":
+        return load_image_folder(Path(str(data_dir)), channels)
     if data_dir is not None:
         return load_from_folder(Path(data_dir), dataset, split)
     return load_from_tfds(dataset, split)
@@ -40,6 +47,33 @@ def load_from_folder(data_dir: Path, dataset: str, split: str) -> tuple[np.ndarr
         f"--data-dir {data_dir}: found neither {images}.gz and {labels}.gz (gzipped or not) "
         f"nor {npz.name}"
     )
+
+
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+
+
+def load_image_folder(folder: Path, channels: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Every PNG/JPEG under `folder` (recursively), resized to 28x28, gray or RGB."""
+    from PIL import Image, UnidentifiedImageError
+
+    if not folder.is_dir():
+        raise UserError(f"--data-dir {folder}: no such directory")
+    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    images, skipped = [], 0
+    for path in paths:
+        try:
+            with Image.open(path) as image:
+                image = image.convert("L" if channels == 1 else "RGB")
+                images.append(np.asarray(image.resize((28, 28), Image.Resampling.LANCZOS)))
+        except (OSError, UnidentifiedImageError, ValueError):
+            skipped += 1
+    if skipped:
+        print(f"Skipped {skipped} unreadable image file(s) of {len(paths)} in {folder}")
+    if not images:
+        raise UserError(
+            f"--data-dir {folder}: no readable PNG or JPEG image (searched recursively)"
+        )
+    return np.stack(images).astype(np.uint8), np.zeros(len(images), np.int64)
 
 
 def has_split(data_dir: Path, dataset: str, split: str) -> bool:
@@ -96,9 +130,15 @@ def to_model_range(images: np.ndarray) -> np.ndarray:
 
 
 def make_dataset(
-    images: tf.Tensor, batch_size: int, seed: int, epoch: int, skip_batches: int = 0
+    images: tf.Tensor,
+    batch_size: int,
+    seed: int,
+    epoch: int,
+    skip_batches: int = 0,
+    labels: tf.Tensor | None = None,
 ) -> tf.data.Dataset:
-    """One epoch of shuffled batches of `images` (float32, (N, 28, 28, 1), already scaled).
+    """One epoch of shuffled batches of `images` (float32, already scaled): tuples `(images,)`,
+    or `(images, labels)` when labels are given (the conditional model).
 
     The order depends only on (seed, epoch), so a resumed run sees the same batches as an
     uninterrupted one; `skip_batches` skips those an interrupted epoch already trained on.
@@ -109,4 +149,9 @@ def make_dataset(
     # then gather: the same permutation without copying every image through the shuffle buffer.
     order = tf.data.Dataset.range(count).shuffle(count, seed=seed * 100_003 + epoch)
     batches = order.batch(batch_size).skip(skip_batches)
-    return batches.map(lambda idx: tf.gather(images, idx)).prefetch(tf.data.AUTOTUNE)
+    arrays = (images,) if labels is None else (images, labels)
+
+    def gather(idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
+        return tuple(tf.gather(array, idx) for array in arrays)
+
+    return batches.map(gather).prefetch(tf.data.AUTOTUNE)

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
     if args.classifier and not Path(args.classifier).exists():
         raise UserError(f"--classifier {args.classifier}: no such file")
     classifier = load_or_train_classifier(path, dataset, data_dir)
-    samples, source = draw_samples(args, run_config)
+    samples, source = draw_samples(args)
     print(f"Evaluating {len(samples.images)} samples of {source}")
     metrics = evaluate_samples(samples, classifier, classifier.reference)
     real = real_data_metrics(classifier, seed=args.seed)
@@ -97,28 +97,17 @@ def saved_run_config(checkpoint_dir: Path) -> TrainConfig:
     return TrainConfig.from_json(path.read_text()) if path.exists() else TrainConfig()
 
 
-def draw_samples(args: argparse.Namespace, run_config: TrainConfig):
+def draw_samples(args: argparse.Namespace):
     """The images to evaluate, and a description of where they came from."""
-    from dcgan_tf.checkpoints import build_state, restore
     from dcgan_tf.data import to_model_range
     from dcgan_tf.evaluation import GeneratorSampler, Samples
+    from dcgan_tf.sampling import load_run
 
     if args.images:
         return Samples(to_model_range(load_images(Path(args.images)))), args.images
-    import tensorflow as tf
-
-    checkpoint = args.checkpoint or tf.train.latest_checkpoint(args.checkpoint_dir)
-    if checkpoint is None:
-        raise UserError(
-            f"no checkpoint in {args.checkpoint_dir}; train first "
-            "(python -m dcgan_tf.generate) or pass --checkpoint PATH or --images NPY"
-        )
-    if not Path(f"{checkpoint}.index").exists():
-        raise UserError(f"--checkpoint {checkpoint}: no such checkpoint ({checkpoint}.index)")
-    state = build_state(run_config.noise_dim, run_config.learning_rate, run_config.seed)
-    restore(state, checkpoint)
-    source = f"{checkpoint} (epoch {int(state.epoch)}, step {int(state.step)})"
-    return GeneratorSampler(state.generator).sample(args.num, args.seed), source
+    state, config, path = load_run(args.checkpoint_dir, args.checkpoint)
+    source = f"{path} ({config.model}, epoch {int(state.epoch)}, step {int(state.step)})"
+    return GeneratorSampler(state, config.channels).sample(args.num, args.seed), source
 
 
 def load_images(path: Path) -> np.ndarray:

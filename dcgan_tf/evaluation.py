@@ -14,13 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-import keras
 import numpy as np
-import tensorflow as tf
 
 from dcgan_tf.checkpoints import GanState
 from dcgan_tf.classifier import Classifier
 from dcgan_tf.data import to_model_range
+from dcgan_tf.errors import UserError
 from dcgan_tf.files import write_atomic
 from dcgan_tf.images import plot_series
 from dcgan_tf.metrics import (
@@ -31,6 +30,8 @@ from dcgan_tf.metrics import (
     precision_recall_coverage,
     rare_classes,
 )
+from dcgan_tf.sampling import draw_noise, generate_pixels
+from dcgan_tf.variants import NUM_CLASSES
 
 
 @dataclass
@@ -45,21 +46,20 @@ class Sampler(Protocol):
 
 @dataclass
 class GeneratorSampler:
-    """The tutorial's generator: N(0, 1) noise in, images out."""
+    """Any model of `variants.MODEL_SPECS`: noise of its kind in, images out. A conditional model
+    draws the digits 0 to 9 in turn and says so."""
 
-    generator: keras.Model
-    batch_size: int = 500
+    state: GanState
+    channels: int = 1
 
     def sample(self, num: int, seed: int) -> Samples:
-        rng = tf.random.Generator.from_seed(seed)
-        noise_dim = self.generator.input_shape[1]
-        batches = [
-            self.generator(
-                rng.normal([min(self.batch_size, num - start), noise_dim]), training=False
-            )
-            for start in range(0, num, self.batch_size)
-        ]
-        return Samples(np.concatenate([np.asarray(b) for b in batches]))
+        if self.channels != 1:
+            raise UserError("the quality metrics are for gray digits, not --channels 3 images")
+        spec = self.state.spec
+        noise = draw_noise(spec, num, self.state.generator.inputs[0].shape[1], seed)
+        labels = np.arange(num) % NUM_CLASSES if spec.conditional else None
+        pixels = generate_pixels(self.state, noise, labels)
+        return Samples(to_model_range(pixels[..., 0]), labels)
 
 
 def evaluate_samples(samples: Samples, classifier: Classifier, real: np.ndarray) -> dict:
@@ -171,7 +171,7 @@ def make_quality_tracker(
         if epoch % every:
             return
         start = time.time()
-        samples = GeneratorSampler(state.generator).sample(num, seed)
+        samples = GeneratorSampler(state).sample(num, seed)
         metrics = evaluate_samples(samples, classifier, classifier.reference)
         quality.record(epoch, int(state.step), metrics)
         seconds = time.time() - start

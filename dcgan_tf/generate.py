@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from dcgan_tf.cli import import_tensorflow, run_command
-from dcgan_tf.config import DATASETS, DEVICES, SPLITS, TrainConfig
+from dcgan_tf.config import DATASETS, DEVICES, GEN_LOSSES, MODELS, SPLITS, TrainConfig
 
 HELP = {
     "epochs": "train until this many epochs are done; rerunning resumes (default: %(default)s)",
@@ -38,17 +38,37 @@ HELP = {
     "quality.png; trains the digit classifier first if it is not in CHECKPOINT_DIR "
     "(default: %(default)s, never)",
     "eval_samples": "samples per measurement of --eval-every (default: %(default)s)",
+    "model": "dcgan: the tutorial's; cdcgan: conditioned on the digit label; gan: the course's "
+    "one-hidden-layer GAN, whose preset is --batch-size 128 --learning-rate 0.001 --steps 100000 "
+    "--snapshot-steps 0,10000,60000 (default: %(default)s)",
+    "gen_loss": "non-saturating: -log D(G(z)), the tutorial's; minimax: log(1 - D(G(z))), the "
+    "original GAN's (default: %(default)s)",
+    "channels": "1 gray, 3 RGB (with --dataset folder) (default: %(default)s)",
+    "steps": "train until this many steps are done instead of --epochs (default: 0, off)",
+    "snapshot_steps": "also save OUT/image_at_step_N.png after these steps, e.g. 0,10000,60000 "
+    "(0: before training)",
 }
-CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES}
+CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
+CHOICES |= {"gen_loss": GEN_LOSSES}
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """One flag per `TrainConfig` field, plus --gif-only."""
+def int_list(text: str) -> tuple[int, ...]:
+    """'0,10000,60000' -> (0, 10000, 60000)."""
+    try:
+        return tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a comma-separated list of steps: {text!r}") from None
+
+
+def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
+    """One flag per `TrainConfig` field, plus --gif-only. With `only_given`, flags not on the
+    command line are left out of the result, so that a model's preset can fill them."""
     parser = argparse.ArgumentParser(
+        argument_default=argparse.SUPPRESS if only_given else None,
         prog="python -m dcgan_tf.generate",
         description="Train the TensorFlow tutorial's DCGAN on MNIST: a 4x4 grid per epoch, "
         "a GIF of the progression, checkpoints, and a loss history. Ctrl-C saves; run the "
-        "same command again to resume.",
+        "same command again to resume. --model trains the other GANs of the course material.",
         epilog="Exit status: 0 done, 2 bad input or missing data, 3 training diverged (NaN), "
         "130 interrupted (saved; rerun to resume).",
     )
@@ -57,11 +77,11 @@ def build_parser() -> argparse.ArgumentParser:
         if field.type == "bool":
             parser.add_argument(flag, action="store_true", help=HELP[field.name])
             continue
-        kind = {"int": int, "float": float}.get(field.type, str)
+        kind = {"int": int, "float": float, "tuple[int, ...]": int_list}.get(field.type, str)
         parser.add_argument(
             flag,
             type=kind,
-            default=field.default,
+            default=argparse.SUPPRESS if only_given else field.default,
             choices=CHOICES.get(field.name),
             metavar=None if field.name in CHOICES else field.name.split("_")[-1].upper(),
             help=HELP[field.name],
@@ -75,9 +95,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = vars(build_parser().parse_args(argv))
-    gif_only = args.pop("gif_only")
-    return run_command(lambda: run(TrainConfig(**args), gif_only))
+    gif_only = build_parser().parse_args(argv).gif_only  # --help and flag errors answer here
+    given = vars(build_parser(only_given=True).parse_args(argv))
+    given.pop("gif_only", None)
+    return run_command(lambda: run(TrainConfig.for_model(**given), gif_only))
 
 
 def run(config: TrainConfig, gif_only: bool) -> int:
@@ -94,7 +115,7 @@ def run(config: TrainConfig, gif_only: bool) -> int:
         return 0
     device = select_device(config.device)
     source = config.data_dir or "tensorflow-datasets"
-    images, _ = load_split(config.dataset, config.split, config.data_dir)
+    images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
     print(f"Data: {len(images)} images, {config.dataset}/{config.split}, from {source}")
     print(f"Training on {describe_device(device)}")
     try:
@@ -106,7 +127,7 @@ def run(config: TrainConfig, gif_only: bool) -> int:
                 on_epoch_end = make_quality_tracker(
                     classifier, config.out, config.eval_every, config.eval_samples, config.seed
                 )
-            train(config, images, on_epoch_end=on_epoch_end)
+            train(config, images, on_epoch_end=on_epoch_end, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)
         return 130

@@ -17,30 +17,29 @@ matplotlib.use("Agg")  # files only, no window: works on servers and in CI
 import matplotlib.pyplot as plt
 
 EPOCH_IMAGE = "image_at_epoch_{:04d}.png"  # the tutorial's file names
+SNAPSHOT_IMAGE = "image_at_step_{:06d}.png"  # --snapshot-steps
 EPOCH_IMAGE_PATTERN = re.compile(r"image_at_epoch_(\d+)\.png")
 GIF_NAME = "dcgan.gif"
 
 
-def to_uint8(images: np.ndarray) -> np.ndarray:
-    """Generator output in [-1, 1], (N, H, W, C) -> uint8 pixels (N, H, W, C)."""
-    return np.clip(np.rint(np.asarray(images) * 127.5 + 127.5), 0, 255).astype(np.uint8)
-
-
 def image_grid(images: np.ndarray, columns: int = 4, pad: int = 2, scale: int = 3) -> np.ndarray:
-    """Tile uint8 images (N, H, W, 1) into one gray picture on white, `scale`-times enlarged."""
-    count, height, width = images.shape[:3]
+    """Tile uint8 images (N, H, W, C) into one picture on white, `scale`-times enlarged:
+    (H', W') for gray images, (H', W', 3) for RGB."""
+    count, height, width, channels = images.shape
     rows = -(-count // columns)
-    grid = np.full((rows * (height + pad) + pad, columns * (width + pad) + pad), 255, np.uint8)
-    for i, image in enumerate(images[..., 0]):
+    shape = (rows * (height + pad) + pad, columns * (width + pad) + pad, channels)
+    grid = np.full(shape, 255, np.uint8)
+    for i, image in enumerate(images):
         top = pad + (i // columns) * (height + pad)
         left = pad + (i % columns) * (width + pad)
         grid[top : top + height, left : left + width] = image
-    return grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    grid = grid.repeat(scale, axis=0).repeat(scale, axis=1)
+    return grid[..., 0] if channels == 1 else grid
 
 
-def save_image_grid(generated: np.ndarray, path: str | Path) -> Path:
-    """Save generator output (16, 28, 28, 1) in [-1, 1] as a 4x4 grid: gray, no axes."""
-    grid = image_grid(to_uint8(generated))
+def save_image_grid(pixels: np.ndarray, path: str | Path, columns: int = 4) -> Path:
+    """Save uint8 images (N, 28, 28, C) as one grid PNG, `columns` wide (the tutorial: 4x4)."""
+    grid = image_grid(pixels, columns)
     return write_atomic_with(path, lambda tmp: iio.imwrite(tmp, grid, extension=".png"))
 
 
@@ -54,11 +53,19 @@ def epoch_images(directory: str | Path) -> list[Path]:
     return [path for _, path in sorted(found)]
 
 
-def build_gif(directory: str | Path, frame_ms: int = 200) -> Path:
-    """Build `dcgan.gif` in `directory` from every epoch grid there, in order; loops forever."""
-    frames = [iio.imread(path) for path in epoch_images(directory)]
-    if not frames:
+def build_gif(directory: str | Path, frame_ms: int = 200, max_frames: int = 200) -> Path:
+    """Build `dcgan.gif` in `directory` from the epoch grids there, in order; loops forever.
+
+    Every grid up to `max_frames` of them (the tutorial's 50 epochs: all); beyond, evenly spaced
+    ones, the last always included, so a run of thousands of short epochs stays a small GIF.
+    """
+    paths = epoch_images(directory)
+    if not paths:
         raise UserError(f"{directory}: no image_at_epoch_*.png to build a GIF from")
+    if len(paths) > max_frames:
+        keep = np.linspace(0, len(paths) - 1, max_frames).round().astype(int)
+        paths = [paths[i] for i in sorted(set(keep))]
+    frames = [iio.imread(path) for path in paths]
     gif = Path(directory) / GIF_NAME
     stack = np.stack(frames)
     return write_atomic_with(

@@ -21,3 +21,15 @@ def discriminator_loss(real_output: tf.Tensor, fake_output: tf.Tensor) -> tf.Ten
 def generator_loss(fake_output: tf.Tensor) -> tf.Tensor:
     """Non-saturating generator loss -log D(G(z)): fakes scored against the label 'real'."""
     return cross_entropy(tf.ones_like(fake_output), fake_output)
+
+
+def minimax_generator_loss(fake_output: tf.Tensor) -> tf.Tensor:
+    """The original GAN's generator loss, log(1 - D(G(z))), to be minimised.
+
+    It saturates: while the discriminator rejects the fakes confidently (early in training), its
+    gradient vanishes, which is why the tutorial (and the default here) uses -log D(G(z)).
+    """
+    return -cross_entropy(tf.zeros_like(fake_output), fake_output)
+
+
+GENERATOR_LOSSES = {"non-saturating": generator_loss, "minimax": minimax_generator_loss}

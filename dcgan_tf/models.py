@@ -9,8 +9,8 @@ import keras
 from keras import layers
 
 
-def make_generator_model(noise_dim: int = 100) -> keras.Sequential:
-    """Noise (B, noise_dim) -> image (B, 28, 28, 1) in [-1, 1]."""
+def make_generator_model(noise_dim: int = 100, channels: int = 1) -> keras.Sequential:
+    """Noise (B, noise_dim) -> image (B, 28, 28, channels) in [-1, 1]."""
     return keras.Sequential(
         [
             keras.Input(shape=(noise_dim,)),
@@ -25,18 +25,18 @@ def make_generator_model(noise_dim: int = 100) -> keras.Sequential:
             layers.BatchNormalization(),  # (B, 14, 14, 64)
             layers.LeakyReLU(),
             layers.Conv2DTranspose(
-                1, (5, 5), strides=(2, 2), padding="same", use_bias=False, activation="tanh"
-            ),  # (B, 28, 28, 1)
+                channels, (5, 5), strides=(2, 2), padding="same", use_bias=False, activation="tanh"
+            ),  # (B, 28, 28, channels)
         ],
         name="generator",
     )
 
 
-def make_discriminator_model() -> keras.Sequential:
-    """Image (B, 28, 28, 1) -> one logit (B, 1): positive for real, negative for fake."""
+def make_discriminator_model(channels: int = 1) -> keras.Sequential:
+    """Image (B, 28, 28, channels) -> one logit (B, 1): positive for real, negative for fake."""
     return keras.Sequential(
         [
-            keras.Input(shape=(28, 28, 1)),
+            keras.Input(shape=(28, 28, channels)),
             layers.Conv2D(64, (5, 5), strides=(2, 2), padding="same"),  # (B, 14, 14, 64)
             layers.LeakyReLU(),
             layers.Dropout(0.3),

@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     tracker = make_quality_tracker(classifier, config.out, config.eval_every, 2000, config.seed)
     state = train(config, images, on_epoch_end=tracker)
     trained = time.time()
-    samples = GeneratorSampler(state.generator).sample(args.num, seed=config.seed)
+    samples = GeneratorSampler(state).sample(args.num, seed=config.seed)
     model = evaluate_samples(samples, classifier, classifier.reference)
     noise_images = np.random.default_rng(config.seed).integers(0, 256, (args.num, 28, 28))
     noise_samples = Samples(to_model_range(noise_images.astype(np.uint8)))

@@ -1,7 +1,6 @@
-"""The tutorial's train step, and the loop that runs it epoch by epoch with checkpoints.
+"""The training loop: the train step epoch by epoch, with progress grids and checkpoints.
 
-The step is a pure function of (images, noise): the loop draws the noise, so tests, benchmarks and
-distribution strategies can call the very same step with noise of their own.
+One loop for every model of `variants.MODEL_SPECS`; the tutorial's DCGAN is the default.
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-import keras
 import numpy as np
 import tensorflow as tf
 
@@ -24,16 +22,15 @@ from dcgan_tf.checkpoints import (
     restore_latest,
 )
 from dcgan_tf.config import TrainConfig, save_config
-from dcgan_tf.data import make_dataset, to_model_range
+from dcgan_tf.data import make_dataset
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import move_aside
 from dcgan_tf.history import LossHistory
-from dcgan_tf.images import EPOCH_IMAGE, build_gif, save_image_grid
-from dcgan_tf.losses import discriminator_loss, generator_loss
+from dcgan_tf.images import EPOCH_IMAGE, SNAPSHOT_IMAGE, build_gif, save_image_grid
 from dcgan_tf.progress import ProgressBar
+from dcgan_tf.train_step import make_train_step
 
-OUTPUT_FILES = ("image_at_epoch_*.png", "dcgan.gif", "losses.csv", "losses.png", "config.json")
-TrainStep = Callable[[tf.Tensor, tf.Tensor], dict[str, tf.Tensor]]
+OUTPUT_FILES = ("image_at_*.png", "dcgan.gif", "losses.csv", "losses.png", "config.json")
 
 
 class TrainingDiverged(UserError):
@@ -46,56 +43,19 @@ class TrainingInterrupted(Exception):
     """Ctrl-C: the run was saved where it stopped; rerunning the same command resumes it."""
 
 
-def make_train_step(
-    generator: keras.Model,
-    discriminator: keras.Model,
-    generator_optimizer: keras.optimizers.Optimizer,
-    discriminator_optimizer: keras.optimizers.Optimizer,
-) -> TrainStep:
-    """The tutorial's `train_step`, traced once: any batch size, the last partial one included."""
-    image_shape = tuple(discriminator.input_shape[1:])
-    noise_dim = generator.input_shape[1]
-
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec((None, *image_shape), tf.float32),
-            tf.TensorSpec((None, noise_dim), tf.float32),
-        ]
-    )
-    def train_step(images: tf.Tensor, noise: tf.Tensor) -> dict[str, tf.Tensor]:
-        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
-            # 1. Turn the noise into fakes: one per real image in the batch.
-            generated_images = generator(noise, training=True)
-            # 2. Let the discriminator score the real and the fake batch.
-            real_output = discriminator(images, training=True)
-            fake_output = discriminator(generated_images, training=True)
-            # 3. The generator wants fakes called real; the discriminator wants both right.
-            gen_loss = generator_loss(fake_output)
-            disc_loss = discriminator_loss(real_output, fake_output)
-        # 4. One Adam update for each net, each from its own loss.
-        gen_grads = gen_tape.gradient(gen_loss, generator.trainable_variables)
-        disc_grads = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
-        generator_optimizer.apply_gradients(
-            zip(gen_grads, generator.trainable_variables, strict=True)
-        )
-        discriminator_optimizer.apply_gradients(
-            zip(disc_grads, discriminator.trainable_variables, strict=True)
-        )
-        return {"gen_loss": gen_loss, "disc_loss": disc_loss}
-
-    return train_step
-
-
 def train(
     config: TrainConfig,
     images: np.ndarray,
     log: Callable[[str], None] = print,
     on_epoch_end: Callable[[int, GanState], None] | None = None,
+    image_labels: np.ndarray | None = None,
 ) -> GanState:
-    """Train until `config.epochs` epochs are done, resuming from the newest checkpoint if any.
+    """Train until `config.epochs` epochs (or `config.steps` steps) are done, resuming from the
+    newest checkpoint if any.
 
-    `images` are uint8 (N, 28, 28). Writes grids, GIF, losses and config into `config.out` and
-    checkpoints into `config.checkpoint_dir`. Raises TrainingInterrupted after saving on Ctrl-C.
+    `images` are uint8 (N, 28, 28[, 3]); `image_labels` (N,) for a conditional model. Writes
+    grids, GIF, losses and config into `config.out`, checkpoints into `config.checkpoint_dir`.
+    Raises TrainingInterrupted after saving on Ctrl-C.
     `on_epoch_end(epoch, state)` runs after each epoch's grid (quality measurements plug in here).
     """
     out, checkpoint_dir = Path(config.out), Path(config.checkpoint_dir)
@@ -106,7 +66,10 @@ def train(
             moved = move_aside(directory, patterns)
             if moved:
                 log(f"--fresh: moved the previous run's files to {moved}")
-    state = build_state(config.noise_dim, config.learning_rate, config.seed)
+    state = build_state(
+        config.noise_dim, config.learning_rate, config.seed, config.model, config.channels
+    )
+    spec = state.spec
     manager = make_manager(state, checkpoint_dir)
     restored = restore_latest(state, manager)
     check_resumable(config, checkpoint_dir, restored, log)
@@ -116,13 +79,18 @@ def train(
     if restored:
         log(f"Resuming from {restored}: {int(state.epoch)} epoch(s) done, step {int(state.step)}")
 
-    data = tf.constant(to_model_range(images))
+    data = tf.constant(spec.scale(images))
+    labels = tf.constant(image_labels, tf.int32) if spec.conditional else None
     steps_per_epoch = math.ceil(len(images) / config.batch_size)
+    # --steps counts steps (the last epoch may end early); otherwise --epochs counts epochs.
+    epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
     train_step = make_train_step(
         state.generator,
         state.discriminator,
         state.generator_optimizer,
         state.discriminator_optimizer,
+        config.gen_loss,
+        spec.conditional,
     )
 
     def save_checkpoint() -> None:
@@ -130,17 +98,33 @@ def train(
         history.save(out)
         manager.save()
 
+    def save_grid(path: Path) -> None:
+        noise, grid_labels, columns = spec.grid_inputs(state.seed_noise)
+        inputs = noise if grid_labels is None else [noise, grid_labels]
+        generated = state.generator(inputs, training=False)
+        save_image_grid(spec.to_pixels(generated, config.channels), path, columns)
+
+    def done() -> bool:
+        return bool(config.steps) and int(state.step) >= config.steps
+
+    if 0 in config.snapshot_steps and int(state.step) == 0:
+        save_grid(out / SNAPSHOT_IMAGE.format(0))
     with StopOnCtrlC() as ctrl_c:
-        for epoch in range(int(state.epoch) + 1, config.epochs + 1):
+        for epoch in range(int(state.epoch) + 1, epochs + 1):
+            if done():
+                break
             start = time.time()
             skip = int(state.epoch_step)
-            progress = ProgressBar(steps_per_epoch, f"Epoch {epoch}/{config.epochs}", skip)
+            progress = ProgressBar(steps_per_epoch, f"Epoch {epoch}/{epochs}", skip)
             losses: dict[str, float] = {}
 
             # 2. One pass over the data, in an order fixed by (seed, epoch).
-            for batch in make_dataset(data, config.batch_size, config.seed, epoch, skip):
-                noise = state.noise_rng.normal([tf.shape(batch)[0], config.noise_dim])
-                losses = {name: float(value) for name, value in train_step(batch, noise).items()}
+            batches = make_dataset(data, config.batch_size, config.seed, epoch, skip, labels)
+            for batch in batches:
+                batch_images, *batch_labels = batch
+                noise = spec.sample_noise(state.noise_rng, len(batch_images), config.noise_dim)
+                step_losses = train_step(batch_images, noise, *batch_labels)
+                losses = {name: float(value) for name, value in step_losses.items()}
                 if not all(math.isfinite(v) for v in losses.values()):
                     progress.close(int(state.epoch_step), losses)
                     raise TrainingDiverged(
@@ -150,27 +134,32 @@ def train(
                 state.step.assign_add(1)
                 state.epoch_step.assign_add(1)
                 history.append(int(state.step), epoch, losses["gen_loss"], losses["disc_loss"])
-                progress.update(int(state.epoch_step), int(batch.shape[0]), losses)
-                if ctrl_c.requested:
-                    progress.close(int(state.epoch_step), losses)
-                    save_checkpoint()
-                    raise TrainingInterrupted(
-                        f"interrupted at epoch {epoch}, step {int(state.epoch_step)}; saved "
-                        f"{manager.latest_checkpoint}. Run the same command again to resume."
-                    )
-            progress.close(steps_per_epoch, losses)
+                progress.update(int(state.epoch_step), len(batch_images), losses)
+                if int(state.step) in config.snapshot_steps:
+                    save_grid(out / SNAPSHOT_IMAGE.format(int(state.step)))
+                if ctrl_c.requested or done():
+                    break
+            progress.close(int(state.epoch_step), losses)
+            if ctrl_c.requested:
+                save_checkpoint()
+                raise TrainingInterrupted(
+                    f"interrupted at epoch {epoch}, step {int(state.epoch_step)}; saved "
+                    f"{manager.latest_checkpoint}. Run the same command again to resume."
+                )
+            if int(state.epoch_step) < steps_per_epoch:  # --steps reached inside the epoch
+                save_checkpoint()
+                break
 
             # 3. The epoch is done: draw the progress grid from the fixed seed noise.
             state.epoch.assign(epoch)
             state.epoch_step.assign(0)
-            generated = state.generator(state.seed_noise, training=False)
-            save_image_grid(generated.numpy(), out / EPOCH_IMAGE.format(epoch))
+            save_grid(out / EPOCH_IMAGE.format(epoch))
 
             # 4. Whatever the caller measures (FID, ...), then a checkpoint every `save_every`
             #    epochs and after the last one.
             if on_epoch_end is not None:
                 on_epoch_end(epoch, state)
-            if epoch % config.save_every == 0 or epoch == config.epochs:
+            if epoch % config.save_every == 0 or epoch == epochs or done():
                 save_checkpoint()
             log(f"Time for epoch {epoch} is {time.time() - start} sec")
 

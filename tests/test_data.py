@@ -23,7 +23,7 @@ def epoch_values(count: int, batch_size: int, seed: int, epoch: int, skip: int =
     """Batches of one epoch over images whose pixel values are their own index."""
     images = tf.constant(np.arange(count, dtype=np.float32).reshape(count, 1, 1, 1))
     batches = data.make_dataset(images, batch_size, seed, epoch, skip)
-    return [batch.numpy().ravel().astype(int).tolist() for batch in batches]
+    return [batch.numpy().ravel().astype(int).tolist() for (batch,) in batches]
 
 
 def test_an_epoch_sees_every_image_exactly_once_with_a_partial_last_batch():
@@ -59,3 +59,10 @@ def test_offline_tfds_load_fails_in_seconds_with_the_fix(monkeypatch, tmp_path):
 
 def test_can_connect_is_false_for_an_unresolvable_host():
     assert data.can_connect("host.invalid", timeout=1.0) is False
+
+
+def test_labels_travel_with_their_images():
+    images = tf.constant(np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1))
+    labels = tf.constant(np.arange(10) % 3, tf.int32)
+    for batch, batch_labels in data.make_dataset(images, 4, seed=0, epoch=1, labels=labels):
+        np.testing.assert_array_equal(batch.numpy().ravel().astype(int) % 3, batch_labels.numpy())

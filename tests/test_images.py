@@ -6,11 +6,22 @@ import pytest
 
 from dcgan_tf.errors import UserError
 from dcgan_tf.history import LossHistory
-from dcgan_tf.images import build_gif, epoch_images, image_grid, save_image_grid, to_uint8
+from dcgan_tf.images import build_gif, epoch_images, image_grid, save_image_grid
+from dcgan_tf.variants import MODEL_SPECS
 
 
 def test_generator_range_maps_to_gray_levels():
-    np.testing.assert_array_equal(to_uint8(np.array([-1.0, 0.0, 1.0, 1.5])), [0, 128, 255, 255])
+    tanh = np.array([-1.0, 0.0, 1.0, 1.5]).repeat(784)
+    pixels = MODEL_SPECS["dcgan"].to_pixels(tanh, channels=1)
+    assert pixels.shape == (4, 28, 28, 1)
+    np.testing.assert_array_equal(pixels[:, 0, 0, 0], [0, 128, 255, 255])
+    sigmoid = MODEL_SPECS["gan"].to_pixels(np.array([0.0, 0.5, 1.0, 1.0]).repeat(784), channels=1)
+    np.testing.assert_array_equal(sigmoid[:, 0, 0, 0], [0, 128, 255, 255])
+
+
+def test_rgb_images_make_an_rgb_grid():
+    grid = image_grid(np.zeros((4, 28, 28, 3), np.uint8), columns=2, scale=1)
+    assert grid.shape == (2 * 30 + 2, 2 * 30 + 2, 3)
 
 
 def test_grid_tiles_sixteen_images_four_by_four_on_white():
@@ -24,7 +35,9 @@ def test_grid_tiles_sixteen_images_four_by_four_on_white():
 
 
 def test_saved_grid_is_a_gray_png(tmp_path):
-    path = save_image_grid(np.zeros((16, 28, 28, 1)), tmp_path / "image_at_epoch_0001.png")
+    path = save_image_grid(
+        np.zeros((16, 28, 28, 1), np.uint8), tmp_path / "image_at_epoch_0001.png"
+    )
     picture = iio.imread(path)
     assert picture.ndim == 2
     assert picture.shape == (3 * 122, 3 * 122)
@@ -33,13 +46,15 @@ def test_saved_grid_is_a_gray_png(tmp_path):
 
 def test_epoch_images_come_in_epoch_order(tmp_path):
     for epoch in (10, 2, 1):
-        save_image_grid(np.zeros((16, 28, 28, 1)), tmp_path / f"image_at_epoch_{epoch:04d}.png")
+        save_image_grid(
+            np.zeros((16, 28, 28, 1), np.uint8), tmp_path / f"image_at_epoch_{epoch:04d}.png"
+        )
     (tmp_path / "image_at_epoch_xx.png").write_bytes(b"")
     assert [p.name[-8:-4] for p in epoch_images(tmp_path)] == ["0001", "0002", "0010"]
 
 
 def test_gif_has_one_frame_per_epoch_in_order(tmp_path):
-    for epoch, value in ((1, -1.0), (2, 1.0)):
+    for epoch, value in ((1, 0), (2, 255)):
         save_image_grid(
             np.full((16, 28, 28, 1), value), tmp_path / f"image_at_epoch_{epoch:04d}.png"
         )
@@ -61,3 +76,12 @@ def test_history_round_trips_and_plots(tmp_path):
     assert LossHistory.load(tmp_path / "losses.csv", up_to_step=10).rows == history.rows
     assert LossHistory.load(tmp_path / "losses.csv", up_to_step=1).rows == [(1, 1, 0.7, 1.4)]
     assert iio.imread(tmp_path / "losses.png").shape[0] > 100
+
+
+def test_a_long_run_gif_keeps_evenly_spaced_frames_and_the_last(tmp_path):
+    for epoch in range(1, 11):
+        pixels = np.full((16, 28, 28, 1), 20 * epoch, np.uint8)
+        save_image_grid(pixels, tmp_path / f"image_at_epoch_{epoch:04d}.png")
+    frames = iio.imread(build_gif(tmp_path, max_frames=4), index=None)
+    assert frames.shape[0] == 4
+    assert frames[-1].min() == 200  # epoch 10's gray level; the white gaps are 255

@@ -15,7 +15,7 @@ from tutorial import Tutorial
 from dcgan_tf.checkpoints import build_state, make_manager, restore_latest
 from dcgan_tf.data import to_model_range
 from dcgan_tf.errors import UserError
-from dcgan_tf.training import make_train_step
+from dcgan_tf.train_step import make_train_step
 
 
 def tutorial() -> Tutorial:

@@ -1,0 +1,105 @@
+"""Command line: walk the generator's latent space between pairs of random points.
+
+    python -m dcgan_tf.interpolate --rows 4 --steps 10              # linear and slerp
+    python -m dcgan_tf.interpolate --method slerp --seed 3 --out docs
+
+Writes interpolation_<method>.png (one row per pair of endpoints, from G(z0) to G(z1)) and
+interpolation_<method>.gif (the walk, all rows at once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from dcgan_tf.cli import import_tensorflow, run_command
+from dcgan_tf.errors import UserError
+
+METHODS = ("linear", "slerp")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dcgan_tf.interpolate",
+        description="Interpolate between seeded random latent endpoints, linearly and along "
+        "the sphere (slerp); a grid PNG and a GIF per method.",
+    )
+    add = parser.add_argument
+    add(
+        "--checkpoint-dir",
+        default="checkpoints",
+        metavar="DIR",
+        help="the run: its newest checkpoint and config.json (default: %(default)s)",
+    )
+    add("--checkpoint", metavar="PATH", help="a checkpoint prefix such as checkpoints/ckpt-3")
+    add("--rows", type=int, default=4, help="pairs of endpoints, one row each (default: 4)")
+    add("--steps", type=int, default=10, help="images per row, endpoints included (default: 10)")
+    add("--method", choices=(*METHODS, "both"), default="both", help="(default: %(default)s)")
+    add("--seed", type=int, default=0, help="seed of the endpoints (default: %(default)s)")
+    add(
+        "--label",
+        type=int,
+        choices=range(10),
+        metavar="0-9",
+        help="conditional models: the digit of every row (default: row r shows digit r)",
+    )
+    add("--out", metavar="DIR", help="output folder (default: the run's output folder)")
+    return parser  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command(lambda: run(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.rows < 1 or args.steps < 2:
+        raise UserError("--rows must be at least 1 and --steps at least 2 (the two endpoints)")
+    import_tensorflow()
+    from dcgan_tf.sampling import draw_noise, load_run
+
+    state, config, path = load_run(args.checkpoint_dir, args.checkpoint)
+    if args.label is not None and not state.spec.conditional:
+        raise UserError(f"{path} holds a {state.spec.name!r} model; --label needs cdcgan")
+    endpoints = draw_noise(state.spec, 2 * args.rows, config.noise_dim, args.seed).numpy()
+    labels = None
+    if state.spec.conditional:
+        labels = np.full(args.rows, args.label) if args.label is not None else np.arange(args.rows)
+    out = Path(args.out or config.out)
+    methods = METHODS if args.method == "both" else (args.method,)
+    for method in methods:
+        grid, gif = interpolate(state, endpoints, labels, method, args.steps, config.channels, out)
+        print(f"Wrote {grid} and {gif} ({args.rows} rows x {args.steps} steps, {path})")
+    return 0
+
+
+def interpolate(state, endpoints, labels, method, steps, channels, out) -> tuple[Path, Path]:
+    """One grid PNG (a row per pair) and one GIF (frame t: every row's t-th image)."""
+    import imageio.v3 as iio
+
+    from dcgan_tf.files import write_atomic_with
+    from dcgan_tf.images import image_grid, save_image_grid
+    from dcgan_tf.sampling import generate_pixels, lerp, slerp
+
+    rows = len(endpoints) // 2
+    path_fn = slerp if method == "slerp" else lerp
+    noise = np.concatenate([path_fn(endpoints[r], endpoints[rows + r], steps) for r in range(rows)])
+    row_labels = None if labels is None else np.repeat(labels, steps)
+    pixels = generate_pixels(state, noise.astype(np.float32), row_labels, channels)
+    grid = save_image_grid(pixels, out / f"interpolation_{method}.png", columns=steps)
+    by_step = pixels.reshape(rows, steps, *pixels.shape[1:]).swapaxes(0, 1)  # (steps, rows, ...)
+    frames = np.stack([image_grid(column, columns=rows) for column in by_step])
+    frames = np.concatenate([frames, frames[-2:0:-1]])  # there and back again: a seamless loop
+    gif = write_atomic_with(
+        out / f"interpolation_{method}.gif",
+        lambda tmp: iio.imwrite(tmp, frames, extension=".gif", duration=120, loop=0),
+    )
+    return grid, gif
+
+
+if __name__ == "__main__":
+    sys.exit(main())

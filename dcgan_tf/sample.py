@@ -1,0 +1,127 @@
+"""Command line: draw new images from a trained generator.
+
+python -m dcgan_tf.sample --num 16                        # one grid PNG
+python -m dcgan_tf.sample --num 100 --format npy          # uint8 (100, 28, 28)
+python -m dcgan_tf.sample --num 8 --format png            # sample_0000.png ...
+python -m dcgan_tf.sample --label 7 --checkpoint-dir CK   # only sevens (cdcgan)
+python -m dcgan_tf.sample --by-style 8 --checkpoint-dir CK  # 10 digits x 8 styles (cdcgan)
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from dcgan_tf.cli import import_tensorflow, run_command
+from dcgan_tf.errors import UserError
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m dcgan_tf.sample",
+        description="Draw images from the generator of a run's newest checkpoint.",
+    )
+    add = parser.add_argument
+    add(
+        "--checkpoint-dir",
+        default="checkpoints",
+        metavar="DIR",
+        help="the run: its newest checkpoint and config.json (default: %(default)s)",
+    )
+    add("--checkpoint", metavar="PATH", help="a checkpoint prefix such as checkpoints/ckpt-3")
+    add("--num", type=int, default=16, help="how many images (default: %(default)s)")
+    add(
+        "--format",
+        choices=("grid", "png", "npy"),
+        default="grid",
+        help="grid: one PNG; png: one file per image; npy: one uint8 (N, 28, 28) array",
+    )
+    add(
+        "--output",
+        metavar="PATH",
+        help="file (grid, npy) or folder (png); default: samples.png, samples/ or samples.npy",
+    )
+    add("--seed", type=int, default=0, help="seed of the noise: same seed, same images")
+    add(
+        "--label",
+        type=int,
+        choices=range(10),
+        metavar="0-9",
+        help="conditional models only: draw only this digit",
+    )
+    add(
+        "--by-style",
+        type=int,
+        metavar="K",
+        help="conditional models only: a grid of 10 rows (digit) by K columns (shared noise)",
+    )
+    return parser  # fmt: skip
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return run_command(lambda: run(args))
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.num < 1 or (args.by_style is not None and args.by_style < 1):
+        raise UserError("--num and --by-style must be at least 1")
+    import_tensorflow()
+    from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
+
+    state, config, path = load_run(args.checkpoint_dir, args.checkpoint)
+    spec = state.spec
+    if (args.label is not None or args.by_style) and not spec.conditional:
+        raise UserError(f"{path} holds a {spec.name!r} model; --label and --by-style need cdcgan")
+    columns = None
+    if args.by_style:
+        style = draw_noise(spec, args.by_style, config.noise_dim, args.seed)
+        noise, labels, columns = spec.grid_inputs(style)
+        labels = labels.numpy()
+    else:
+        noise = draw_noise(spec, args.num, config.noise_dim, args.seed)
+        labels = None
+        if spec.conditional:  # the digits 0-9 in turn, or only the one asked for
+            digits = np.arange(args.num) % 10
+            labels = digits if args.label is None else np.full(args.num, args.label)
+    pixels = generate_pixels(state, noise, labels, config.channels)
+    written = write_samples(pixels, args.format if not args.by_style else "grid", args.output,
+                            columns)  # fmt: skip
+    print(f"Wrote {len(pixels)} image(s) of {path} ({spec.name}) to {written}")
+    return 0
+
+
+def write_samples(
+    pixels: np.ndarray, kind: str, output: str | None, columns: int | None = None
+) -> Path:
+    """Write uint8 images (N, 28, 28, C) as one grid, separate 28x28 PNGs, or one .npy."""
+    import imageio.v3 as iio
+
+    from dcgan_tf.files import write_atomic_with
+    from dcgan_tf.images import save_image_grid
+
+    images = pixels[..., 0] if pixels.shape[-1] == 1 else pixels  # (N, 28, 28) when gray
+    if kind == "grid":
+        columns = columns or math.ceil(math.sqrt(len(pixels)))
+        return save_image_grid(pixels, Path(output or "samples.png"), columns)
+    if kind == "npy":
+
+        def save(tmp: Path) -> None:
+            with tmp.open("wb") as f:
+                np.save(f, images)
+
+        return write_atomic_with(Path(output or "samples.npy"), save)
+    folder = Path(output or "samples")
+    for i, image in enumerate(images):
+        path = folder / f"sample_{i:04d}.png"
+        write_atomic_with(path, lambda tmp, image=image: iio.imwrite(tmp, image, extension=".png"))
+    return folder
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,86 @@
+"""Using a trained generator: load it from a run's checkpoint, draw noise, make images, and walk
+the latent space between two points (linearly or along the sphere)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from dcgan_tf.checkpoints import GanState, build_state, checkpoint_model, restore
+from dcgan_tf.config import TrainConfig
+from dcgan_tf.errors import UserError
+from dcgan_tf.variants import ModelSpec
+
+
+def load_run(
+    checkpoint_dir: str | Path, checkpoint: str | None = None
+) -> tuple[GanState, TrainConfig, str]:
+    """The state of a run's newest checkpoint (or of `checkpoint`), its config and its path.
+
+    The config saved beside the checkpoint says the model's shape; a checkpoint without one (the
+    tutorial's) is the tutorial's DCGAN.
+    """
+    path = checkpoint or tf.train.latest_checkpoint(str(checkpoint_dir))
+    if path is None:
+        raise UserError(
+            f"no checkpoint in {checkpoint_dir}; train first (python -m dcgan_tf.generate) "
+            "or pass --checkpoint PATH"
+        )
+    if not Path(f"{path}.index").exists():
+        raise UserError(f"--checkpoint {path}: no such checkpoint ({path}.index)")
+    config_path = Path(path).parent / "config.json"
+    saved = config_path.exists()
+    config = TrainConfig.from_json(config_path.read_text()) if saved else TrainConfig()
+    model = checkpoint_model(path)
+    state = build_state(config.noise_dim, config.learning_rate, config.seed, model, config.channels)
+    restore(state, path)
+    return state, config, path
+
+
+def draw_noise(spec: ModelSpec, count: int, noise_dim: int, seed: int) -> tf.Tensor:
+    """`count` noise vectors of the model's kind, the same for the same seed."""
+    return spec.sample_noise(tf.random.Generator.from_seed(seed), count, noise_dim)
+
+
+def generate_pixels(
+    state: GanState,
+    noise: tf.Tensor,
+    labels: np.ndarray | None = None,
+    channels: int = 1,
+    batch_size: int = 500,
+) -> np.ndarray:
+    """uint8 images (N, 28, 28, channels) from the generator, in batches; labels for cdcgan."""
+    if state.spec.conditional and labels is None:
+        raise UserError("this conditional model needs a label per image")
+    if labels is not None and not state.spec.conditional:
+        raise UserError(f"a {state.spec.name!r} model takes no labels; only cdcgan does")
+    images = []
+    for start in range(0, len(noise), batch_size):
+        batch = tf.convert_to_tensor(noise[start : start + batch_size], tf.float32)
+        if labels is not None:
+            batch = [batch, tf.constant(labels[start : start + batch_size], tf.int32)]
+        images.append(state.spec.to_pixels(state.generator(batch, training=False), channels))
+    return np.concatenate(images)
+
+
+def lerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:
+    """`steps` points on the straight line from z0 to z1, both included: (steps, D)."""
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    return (1 - t) * z0 + t * z1
+
+
+def slerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:
+    """`steps` points from z0 to z1 along the great circle of their directions, the norm moving
+    linearly from |z0| to |z1|: the path stays where Gaussian noise has its mass, instead of
+    cutting through the low-norm middle as the straight line does."""
+    n0, n1 = np.linalg.norm(z0), np.linalg.norm(z1)
+    u0, u1 = z0 / n0, z1 / n1
+    omega = np.arccos(np.clip(u0 @ u1, -1.0, 1.0))
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if omega < 1e-6:  # (nearly) the same direction: the straight line is the arc
+        directions = (1 - t) * u0 + t * u1
+    else:
+        directions = (np.sin((1 - t) * omega) * u0 + np.sin(t * omega) * u1) / np.sin(omega)
+    return ((1 - t) * n0 + t * n1) * directions

@@ -1,0 +1,136 @@
+"""The other GANs of the course material: shapes, parameter counts, presets, losses, training."""
+
+import dataclasses
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import synthetic_digits
+
+from dcgan_tf.checkpoints import build_state, make_manager, restore_latest
+from dcgan_tf.config import TrainConfig
+from dcgan_tf.errors import UserError
+from dcgan_tf.losses import generator_loss, minimax_generator_loss
+from dcgan_tf.train_step import make_train_step
+from dcgan_tf.training import train
+from dcgan_tf.variants import MODEL_SPECS
+
+
+@pytest.mark.parametrize(
+    ("model", "generator_params", "discriminator_params"),
+    [("dcgan", 2_330_944, 212_865), ("cdcgan", 2_456_384, 222_305), ("gan", 114_064, 100_609)],
+)
+def test_parameter_counts(model, generator_params, discriminator_params):
+    spec = MODEL_SPECS[model]
+    assert spec.make_generator(100, 1).count_params() == generator_params
+    assert spec.make_discriminator(1).count_params() == discriminator_params
+
+
+def test_the_one_hidden_layer_gan_works_on_flat_pixels_in_zero_one():
+    spec = MODEL_SPECS["gan"]
+    noise = spec.sample_noise(tf.random.Generator.from_seed(0), 500, 100)
+    assert float(tf.reduce_min(noise)) >= -1.0 and float(tf.reduce_max(noise)) <= 1.0
+    assert float(tf.reduce_min(noise)) < -0.9  # uniform, not normal
+    images = spec.make_generator(100, 1)(noise[:3]).numpy()
+    assert images.shape == (3, 784)
+    assert images.min() >= 0.0 and images.max() <= 1.0
+    assert spec.scale(np.full((2, 28, 28), 255, np.uint8)).shape == (2, 784)
+    assert spec.scale(np.full((2, 28, 28), 255, np.uint8)).max() == 1.0
+
+
+def test_the_conditional_generator_depends_on_the_label():
+    generator = MODEL_SPECS["cdcgan"].make_generator(100, 1)
+    noise = tf.tile(tf.random.stateless_normal([1, 100], seed=[0, 0]), [2, 1])
+    images = generator([noise, tf.constant([3, 8])], training=False).numpy()
+    assert images.shape == (2, 28, 28, 1)
+    assert np.abs(images[0] - images[1]).max() > 1e-4
+
+
+def test_conditional_discriminator_takes_image_and_label():
+    discriminator = MODEL_SPECS["cdcgan"].make_discriminator(1)
+    logits = discriminator([tf.zeros([2, 28, 28, 1]), tf.constant([0, 9])], training=False)
+    assert logits.shape == (2, 1)
+
+
+def test_rgb_changes_only_the_generators_last_layer_and_the_discriminators_input():
+    gray = [MODEL_SPECS["dcgan"].make_generator(100, 1), MODEL_SPECS["dcgan"].make_discriminator(1)]
+    rgb = [MODEL_SPECS["dcgan"].make_generator(100, 3), MODEL_SPECS["dcgan"].make_discriminator(3)]
+    for a, b in zip(gray, rgb, strict=True):
+        shapes_a = [w.shape for w in a.weights]
+        shapes_b = [w.shape for w in b.weights]
+        changed = [i for i, (x, y) in enumerate(zip(shapes_a, shapes_b, strict=True)) if x != y]
+        assert len(changed) == 1
+    assert rgb[0].output_shape == (None, 28, 28, 3)
+    assert rgb[1].input_shape == (None, 28, 28, 3)
+
+
+def test_minimax_generator_loss_is_log_one_minus_d():
+    logits = tf.constant([[0.0], [2.0]])
+    d = tf.sigmoid(logits).numpy().ravel()
+    expected = np.mean(np.log(1 - d))
+    assert float(minimax_generator_loss(logits)) == pytest.approx(expected, rel=1e-5)
+    assert float(generator_loss(logits)) == pytest.approx(np.mean(-np.log(d)), rel=1e-5)
+
+
+def one_step_weights(gen_loss: str) -> np.ndarray:
+    state = build_state(100, 1e-4, seed=0)
+    step = make_train_step(state.generator, state.discriminator, state.generator_optimizer,
+                           state.discriminator_optimizer, gen_loss)  # fmt: skip
+    images = tf.constant(MODEL_SPECS["dcgan"].scale(synthetic_digits(8)[0]))
+    step(images, tf.random.stateless_normal([8, 100], seed=[0, 1]))
+    return state.generator.weights[0].numpy()
+
+
+def test_the_generator_loss_choice_changes_the_generators_update():
+    assert not np.allclose(one_step_weights("minimax"), one_step_weights("non-saturating"))
+
+
+def test_model_presets_fill_only_the_flags_not_given():
+    gan = TrainConfig.for_model(model="gan")
+    assert (gan.batch_size, gan.learning_rate, gan.steps) == (128, 1e-3, 100_000)
+    assert gan.snapshot_steps == (0, 10_000, 60_000)
+    assert TrainConfig.for_model(model="gan", batch_size=64).batch_size == 64
+    assert TrainConfig.for_model(model="cdcgan") == TrainConfig(model="cdcgan")
+    assert TrainConfig.for_model() == TrainConfig()
+
+
+def test_a_checkpoint_of_one_model_type_is_refused_by_another(tmp_path):
+    gan = build_state(100, 1e-3, 0, model="gan")
+    make_manager(gan, tmp_path).save()
+    dcgan = build_state(100, 1e-4, 0)
+    with pytest.raises(UserError, match="holds a 'gan' model, not 'dcgan'; use --model gan"):
+        restore_latest(dcgan, make_manager(dcgan, tmp_path))
+
+
+def small_config(tmp_path, **changes) -> TrainConfig:
+    base = TrainConfig(
+        batch_size=32, out=str(tmp_path / "out"), checkpoint_dir=str(tmp_path / "ck")
+    )
+    return dataclasses.replace(base, **changes)
+
+
+def test_gan_trains_by_steps_and_saves_its_snapshot_steps(tmp_path):
+    images, _ = synthetic_digits(100)  # 4 steps an epoch
+    config = small_config(tmp_path, model="gan", steps=10, snapshot_steps=(0, 5, 10),
+                          learning_rate=1e-3)  # fmt: skip
+    state = train(config, images, log=lambda _: None)
+    assert int(state.step) == 10
+    out = tmp_path / "out"
+    assert sorted(p.name for p in out.glob("image_at_step_*.png")) == [
+        "image_at_step_000000.png", "image_at_step_000005.png", "image_at_step_000010.png"
+    ]  # fmt: skip
+    assert len(list(out.glob("image_at_epoch_*.png"))) == 2  # epochs 1 and 2; 3 ends early
+    assert iio.imread(out / "dcgan.gif", index=None).shape[0] == 2
+    more = train(dataclasses.replace(config, steps=13), images, log=lambda _: None)
+    assert int(more.step) == 13
+
+
+def test_cdcgan_trains_and_its_grid_has_a_row_per_digit(tmp_path):
+    images, labels = synthetic_digits(64)
+    config = small_config(tmp_path, model="cdcgan", epochs=1)
+    train(config, images, log=lambda _: None, image_labels=labels)
+    grid = iio.imread(tmp_path / "out" / "image_at_epoch_0001.png")
+    assert grid.shape == (3 * (10 * 30 + 2), 3 * (8 * 30 + 2))  # 10 rows x 8 columns
+    assert (tmp_path / "ck" / "checkpoint").exists()
+    assert (tmp_path / "out" / "dcgan.gif").exists()
