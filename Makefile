@@ -39,5 +39,5 @@ gif: $(STAMP)  ## Rebuild output/dcgan.gif from the epoch images there (OUT=dir 
 clean-venv:
 	rm -rf $(VENV)
 
-quality: $(STAMP)  ## Train briefly on offline MNIST and write QUALITY.md (about 6 minutes on 2 cores).
+quality: $(STAMP)  ## Train 25 epochs on offline MNIST, write QUALITY.md (about 15 minutes on 2 cores).
 	$(PY) -m dcgan_tf.quality --data-dir $(or $(DATA_DIR),../shared/data/mnist)

@@ -32,42 +32,36 @@ class GanState:
     discriminator_optimizer: keras.optimizers.Optimizer
     spec: ModelSpec  # which model: the tutorial's DCGAN unless asked otherwise
     noise_rng: tf.random.Generator  # draws each train step's noise batch
-    seed_noise: tf.Variable  # (16, noise_dim): the fixed noise of every progress grid
+    seed_noise: tf.Variable  # (16, noise_dim): the fixed noise of the progress grids
     epoch: tf.Variable  # epochs completed
     step: tf.Variable  # train steps completed, over all epochs
     epoch_step: tf.Variable  # steps completed in the unfinished epoch (after a Ctrl-C)
 
-    def tutorial_checkpoint(self) -> tf.train.Checkpoint:
-        """Only the tutorial's four objects, under the tutorial's names."""
-        return tf.train.Checkpoint(
-            generator_optimizer=self.generator_optimizer,
-            discriminator_optimizer=self.discriminator_optimizer,
-            generator=self.generator,
-            discriminator=self.discriminator,
-        )
-
-    def model_name(self) -> tf.Variable:
-        """The model type, saved so a checkpoint is never restored into another model."""
-        with tf.device("/CPU:0"):  # GPUs hold no string variables
-            return tf.Variable(self.spec.name, trainable=False)
+    def tutorial_objects(self) -> dict:
+        """The tutorial's four objects, under the tutorial's names."""
+        return {
+            "generator_optimizer": self.generator_optimizer,
+            "discriminator_optimizer": self.discriminator_optimizer,
+            "generator": self.generator,
+            "discriminator": self.discriminator,
+        }
 
     def checkpoint(self) -> tf.train.Checkpoint:
         """The tutorial's four objects plus what makes a resumed run continue exactly."""
         dropout_rng = [
             v for v in self.discriminator.variables if v.path.endswith("seed_generator_state")
         ]
+        with tf.device("/CPU:0"):  # GPUs hold no string variables
+            model = tf.Variable(self.spec.name, trainable=False)  # never restored into another
         return tf.train.Checkpoint(
-            generator_optimizer=self.generator_optimizer,
-            discriminator_optimizer=self.discriminator_optimizer,
-            generator=self.generator,
-            discriminator=self.discriminator,
+            **self.tutorial_objects(),
             noise_rng=self.noise_rng,
             seed_noise=self.seed_noise,
             epoch=self.epoch,
             step=self.step,
             epoch_step=self.epoch_step,
             dropout_rng=dropout_rng,
-            model=self.model_name(),
+            model=model,
         )
 
 
@@ -133,7 +127,7 @@ def restore(state: GanState, path: str) -> None:
         )
     try:
         # First the tutorial's four objects, every variable of which must be in the checkpoint ...
-        tutorial_part = state.tutorial_checkpoint().restore(path)
+        tutorial_part = tf.train.Checkpoint(**state.tutorial_objects()).restore(path)
         tutorial_part.expect_partial()  # it leaves the extra keys to the next restore
         tutorial_part.assert_existing_objects_matched()
         # ... then the extra keys, which the tutorial's checkpoints lack.
@@ -141,7 +135,7 @@ def restore(state: GanState, path: str) -> None:
     except (tf.errors.OpError, AssertionError, ValueError) as err:
         first_line = (str(err).strip() or type(err).__name__).splitlines()[0]
         raise UserError(
-            f"{path}: not a checkpoint of this DCGAN ({first_line}); "
+            f"{path}: not a checkpoint of this {state.spec.name} model ({first_line}); "
             "use --fresh to start over, or another --checkpoint-dir"
         ) from None
 

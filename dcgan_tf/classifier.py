@@ -79,7 +79,10 @@ def classifier_path(checkpoint_dir: str | Path, dataset: str) -> Path:
 def load_or_train_classifier(
     path: str | Path, dataset: str, data_dir: str | None, log=print
 ) -> Classifier:
-    """The saved classifier at `path`; trained and saved there first if there is none."""
+    """The saved classifier at `path`; trained and saved there first if there is none.
+
+    The model file is written last, so its presence means the whole bundle is there.
+    """
     if Path(path).exists():
         classifier = load_classifier(path)
         log(f"Classifier {path}: {classifier.info['held_out_accuracy']:.2%} held-out accuracy")
@@ -97,26 +100,37 @@ def load_classifier(path: str | Path) -> Classifier:
                 f"{needed}: missing; a classifier bundle is .keras, .json and .reference.npz "
                 "(python -m dcgan_tf.evaluate trains one)"
             )
-    with np.load(reference_path) as reference:
-        images, labels = reference["images"], reference["labels"]
-    model = keras.models.load_model(path, compile=False)
-    return Classifier(model, images, labels, json.loads(info_path.read_text()))
+    try:
+        with np.load(reference_path) as reference:
+            images, labels = reference["images"], reference["labels"]
+        info = json.loads(info_path.read_text())
+        if "held_out_accuracy" not in info:
+            raise KeyError("held_out_accuracy")
+        model = keras.models.load_model(path, compile=False)
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise UserError(f"{path}: not a readable classifier bundle ({err!r})") from None
+    return Classifier(model, images, labels, info)
 
 
 def classifier_data(dataset: str, data_dir: str | None, seed: int) -> tuple[tuple, tuple, str]:
     """(train images, labels), (held-out images, labels) and a description of the split.
 
-    The train split trains it and the test split is held out; with only the test split at hand
-    (offline), a seeded 60% of it trains and the other 40% is held out.
+    The train split trains it and the test split is held out; with only one of the two at hand
+    (offline, say), a seeded 60% of it trains and the other 40% is held out.
     """
-    if data_dir is None or has_split(Path(data_dir), dataset, "train"):
+    if data_dir is None:
         train = load_split(dataset, "train", data_dir)
         return train, load_split(dataset, "test", data_dir), "train split; test split held out"
-    images, labels = load_split(dataset, "test", data_dir)
+    present = [s for s in ("train", "test") if has_split(Path(data_dir), dataset, s)]
+    if present == ["train", "test"]:
+        train = load_split(dataset, "train", data_dir)
+        return train, load_split(dataset, "test", data_dir), "train split; test split held out"
+    split = present[0] if present else "test"  # with neither, loading says what is missing
+    images, labels = load_split(dataset, split, data_dir)
     order = np.random.default_rng(seed).permutation(len(images))
     cut = round(len(images) * (1 - HELD_OUT_SHARE))
     train, held = order[:cut], order[cut:]
-    description = f"{cut} of the test split (seed {seed}); the other {len(held)} held out"
+    description = f"{cut} of the {split} split (seed {seed}); the other {len(held)} held out"
     return (images[train], labels[train]), (images[held], labels[held]), description
 
 
@@ -144,14 +158,20 @@ def train_classifier(
     log(f"Classifier accuracy on the {len(x_held)} held-out images: {accuracy:.4f}")
     if accuracy < ACCURACY_TARGET:
         log(f"Warning: under the {ACCURACY_TARGET:.1%} expected; metrics will be less reliable")
-    info = {"dataset": dataset, "trained_on": description, "train_images": len(x_train),
-            "epochs": epochs, "seed": seed, "held_out_images": len(x_held),
-            "held_out_accuracy": round(float(accuracy), 5)}  # fmt: skip
+    info = {
+        "dataset": dataset,
+        "trained_on": description,
+        "train_images": len(x_train),
+        "epochs": epochs,
+        "seed": seed,
+        "held_out_images": len(x_held),
+        "held_out_accuracy": round(float(accuracy), 5),
+    }
     path = Path(path)
-    write_atomic_with(path, lambda tmp: model.save(tmp))
     write_atomic(path.with_suffix(".json"), (json.dumps(info, indent=2) + "\n").encode())
     write_atomic_with(
         path.with_suffix(".reference.npz"),
         lambda tmp: np.savez_compressed(tmp, images=x_held, labels=y_held),
     )
+    write_atomic_with(path, lambda tmp: model.save(tmp))  # last: it marks the bundle complete
     return Classifier(model, x_held, y_held, info)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import logging
 import os
@@ -9,17 +10,45 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from types import ModuleType
+from typing import NoReturn
 
 from dcgan_tf.errors import UserError
 
 
+class Parser(argparse.ArgumentParser):
+    """argparse, with a bad flag reported as one line like every other error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see {self.prog} --help)\n")
+
+
 def run_command(command: Callable[[], int]) -> int:
-    """Run `command`; a UserError becomes `error: ...` on stderr and its exit status."""
+    """Run `command`: a UserError becomes `error: ...` on stderr and its exit status, and so
+    does a failing file operation (a folder that cannot be written, a full disk); Ctrl-C 130."""
     try:
         return command()
     except UserError as err:
         print(f"error: {err}", file=sys.stderr)
         return err.exit_code
+    except OSError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
+
+
+def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
+    """--checkpoint-dir and --checkpoint: which run's generator a command uses."""
+    parser.add_argument(
+        "--checkpoint-dir",
+        default="checkpoints",
+        metavar="DIR",
+        help="the run: its newest checkpoint and its config.json (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--checkpoint", metavar="PATH", help="a checkpoint prefix such as checkpoints/ckpt-3"
+    )
 
 
 def import_tensorflow() -> ModuleType:

@@ -20,6 +20,8 @@ DEVICES = ("auto", "cpu", "gpu")
 MODELS = ("dcgan", "cdcgan", "gan")
 GEN_LOSSES = ("non-saturating", "minimax")
 # Where a model's own recipe differs from the tutorial's defaults (flags given still win).
+CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
+CHOICES |= {"gen_loss": GEN_LOSSES}
 MODEL_PRESETS: dict[str, dict] = {
     # The course material's one-hidden-layer GAN: batch 128, Adam's defaults, counted in steps.
     "gan": {
@@ -37,7 +39,7 @@ class TrainConfig:
     batch_size: int = 256  # tutorial BATCH_SIZE
     learning_rate: float = 1e-4  # tutorial Adam(1e-4), for each net
     noise_dim: int = 100  # tutorial noise_dim
-    dataset: str = "mnist"  # tfds name: mnist | fashion_mnist
+    dataset: str = "mnist"  # tfds name mnist | fashion_mnist, or folder (your own images)
     data_dir: str | None = None  # read IDX / .npz files from here instead of tensorflow-datasets
     split: str = "train"  # train (60,000 images) | test (10,000)
     out: str = "output"  # per-epoch grids, GIF, losses.csv/png, config.json
@@ -57,7 +59,9 @@ class TrainConfig:
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:
         """The config of `given` flags, with the model's preset for the flags not given."""
-        preset = MODEL_PRESETS.get(str(given.get("model", cls.model)), {})
+        preset = dict(MODEL_PRESETS.get(str(given.get("model", cls.model)), {}))
+        if "epochs" in given:  # asking for epochs overrides a preset counted in steps
+            preset.pop("steps", None)
         return cls(**{**preset, **given})
 
     def __post_init__(self) -> None:
@@ -84,9 +88,9 @@ class TrainConfig:
             raise UserError("--channels 3 needs --dataset folder (MNIST is gray)")
         if self.dataset == "folder" and (self.data_dir is None or self.model == "cdcgan"):
             raise UserError("--dataset folder needs --data-dir, and has no labels for cdcgan")
-        choices = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
-        choices |= {"gen_loss": GEN_LOSSES}
-        for name, allowed in choices.items():
+        if self.eval_every and (self.dataset == "folder" or self.channels != 1):
+            raise UserError("--eval-every measures gray digits; not for --dataset folder")
+        for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise UserError(
                     f"unknown --{name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}"
@@ -102,6 +106,17 @@ class TrainConfig:
         if "snapshot_steps" in values:  # JSON has lists, the config tuples
             values["snapshot_steps"] = tuple(values["snapshot_steps"])
         return cls(**values)
+
+
+def load_saved_config(directory: str | Path) -> TrainConfig | None:
+    """The `config.json` saved in `directory`, or None when there is none."""
+    path = Path(directory) / "config.json"
+    if not path.exists():
+        return None
+    try:
+        return TrainConfig.from_json(path.read_text())
+    except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
+        raise UserError(f"{path}: not a readable run config ({err})") from None
 
 
 def save_config(config: TrainConfig, directory: str | Path) -> Path:

@@ -1,8 +1,9 @@
-"""Training data: MNIST or Fashion-MNIST from tensorflow-datasets, or offline from a folder.
+"""Training data: MNIST or Fashion-MNIST from tensorflow-datasets, or offline from a folder of
+its files, or any folder of pictures (`--dataset folder`).
 
-Both sources give the same thing: uint8 images (N, 28, 28) and their labels. `make_dataset` turns
-them into the tutorial's pipeline: scaled to [-1, 1], float32, (28, 28, 1), shuffled over the whole
-set, batched, prefetched; every image is seen once per epoch.
+Every source gives the same thing: uint8 images (N, 28, 28) and their labels. `to_model_range`
+scales them as the tutorial does ([-1, 1], float32, (28, 28, 1)); `make_dataset` is its pipeline:
+shuffled over the whole set, batched, prefetched; every image is seen once per epoch.
 """
 
 from __future__ import annotations
@@ -29,11 +30,11 @@ def load_split(
     if dataset == "folder":
         return load_image_folder(Path(str(data_dir)), channels)
     if data_dir is not None:
-        return load_from_folder(Path(data_dir), dataset, split)
+        return load_mnist_files(Path(data_dir), dataset, split)
     return load_from_tfds(dataset, split)
 
 
-def load_from_folder(data_dir: Path, dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
+def load_mnist_files(data_dir: Path, dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
     """Read the split's two IDX files (gzipped or not), else `<dataset>.npz` (Keras' layout)."""
     if not data_dir.is_dir():
         raise UserError(f"--data-dir {data_dir}: no such directory")
@@ -125,8 +126,10 @@ def can_connect(host: str, port: int = 443, timeout: float = 3.0) -> bool:
 
 
 def to_model_range(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28) -> float32 (N, 28, 28, 1) in [-1, 1], as the tutorial scales them."""
-    return ((images.astype(np.float32) - 127.5) / 127.5)[..., np.newaxis]
+    """uint8 (N, 28, 28[, C]) -> float32 (N, 28, 28, C) in [-1, 1], as the tutorial scales them."""
+    pixels = images.astype(np.float32)
+    pixels = pixels[..., np.newaxis] if pixels.ndim == 3 else pixels
+    return (pixels - 127.5) / 127.5  # the tutorial's own expression
 
 
 def make_dataset(

@@ -20,27 +20,21 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import import_tensorflow, run_command
-from dcgan_tf.config import DATASETS, TrainConfig
+from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, run_command
+from dcgan_tf.config import TrainConfig, load_saved_config
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import write_atomic
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m dcgan_tf.evaluate",
         description="FID and classifier score in a digit classifier's feature space, class "
         "histogram and mode collapse, precision / recall / coverage (k=3), for a checkpoint's "
         "generator or a .npy of images, beside the same numbers for real data.",
     )
     add = parser.add_argument
-    add(
-        "--checkpoint-dir",
-        default="checkpoints",
-        metavar="DIR",
-        help="the run: its newest checkpoint and its config.json (default: %(default)s)",
-    )
-    add("--checkpoint", metavar="PATH", help="a checkpoint prefix such as checkpoints/ckpt-3")
+    add_checkpoint_flags(parser)
     add("--images", metavar="NPY", help="evaluate these uint8 (N, 28, 28) images instead")
     add("--num", type=int, default=10000, help="samples to draw (default: %(default)s)")
     add("--seed", type=int, default=0, help="seed of the sampled noise (default: %(default)s)")
@@ -50,10 +44,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="a classifier bundle (.keras with .json and .reference.npz beside it); default: "
         "CHECKPOINT_DIR/classifier-<dataset>.keras, trained there if missing",
     )
-    add("--dataset", choices=DATASETS, help="default: the run's, else mnist")
+    add("--dataset", choices=("mnist", "fashion_mnist"), help="default: the run's, else mnist")
     add("--data-dir", metavar="DIR", help="data to train the classifier from; default: the run's")
     add("--out", metavar="DIR", help="where metrics.json goes; default: the run's output folder")
-    return parser  # fmt: skip
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -64,37 +58,42 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.num < 10:
         raise UserError(f"--num must be at least 10, got {args.num}")
-    run_config = saved_run_config(Path(args.checkpoint_dir))
+    # The run: the folder of --checkpoint if given, and the config saved there.
+    run_dir = Path(args.checkpoint).parent if args.checkpoint else Path(args.checkpoint_dir)
+    run_config = load_saved_config(run_dir) or TrainConfig()
     dataset = args.dataset or run_config.dataset
     data_dir = args.data_dir if args.data_dir is not None else run_config.data_dir
+    if dataset == "folder":
+        raise UserError("the quality metrics are for MNIST-like digits; pass --dataset mnist")
     out = Path(args.out or run_config.out)
     import_tensorflow()
     from dcgan_tf.classifier import classifier_path, load_or_train_classifier
+    from dcgan_tf.devices import select_device
     from dcgan_tf.evaluation import evaluate_samples, format_table, real_data_metrics
 
+    select_device("auto")
     start = time.time()
-    path = args.classifier or classifier_path(args.checkpoint_dir, dataset)
+    path = args.classifier or classifier_path(run_dir, dataset)
     if args.classifier and not Path(args.classifier).exists():
         raise UserError(f"--classifier {args.classifier}: no such file")
+    samples, source = draw_samples(args)  # first: a bad --images or checkpoint fails at once
     classifier = load_or_train_classifier(path, dataset, data_dir)
-    samples, source = draw_samples(args)
     print(f"Evaluating {len(samples.images)} samples of {source}")
     metrics = evaluate_samples(samples, classifier, classifier.reference)
     real = real_data_metrics(classifier, seed=args.seed)
     seconds = time.time() - start
     print(format_table(metrics, real))
-    report = {"source": source, "seed": args.seed, "seconds": round(seconds, 1),
-              "classifier": {"path": str(path), **classifier.info},
-              "samples": metrics, "real_data": real}  # fmt: skip
+    report = {
+        "source": source,
+        "seed": args.seed,
+        "seconds": round(seconds, 1),
+        "classifier": {"path": str(path), **classifier.info},
+        "samples": metrics,
+        "real_data": real,
+    }
     written = write_atomic(out / "metrics.json", (json.dumps(report, indent=2) + "\n").encode())
     print(f"Wrote {written} ({seconds:.1f} s)")
     return 0
-
-
-def saved_run_config(checkpoint_dir: Path) -> TrainConfig:
-    """The config saved beside the checkpoints, or the defaults when there is none."""
-    path = checkpoint_dir / "config.json"
-    return TrainConfig.from_json(path.read_text()) if path.exists() else TrainConfig()
 
 
 def draw_samples(args: argparse.Namespace):
@@ -120,6 +119,8 @@ def load_images(path: Path) -> np.ndarray:
         raise UserError(
             f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, 28, 28)"
         )
+    if len(images) < 10:  # precision and recall need k=3 neighbours and then some
+        raise UserError(f"--images {path}: {len(images)} images; at least 10 are needed")
     return images
 
 

@@ -97,9 +97,9 @@ def real_data_metrics(classifier: Classifier, seed: int = 0) -> dict:
     return evaluate_samples(Samples(images), classifier, classifier.reference[order[half:]])
 
 
-ROWS = [
+TABLE_ROWS = [  # (title, key in the metrics, format)
     ("FID (lower is better)", "fid", "{:.3f}"),
-    ("classifier score (max 10)", "classifier_score", "{:.3f}"),
+    ("classifier score (1 to 10)", "classifier_score", "{:.3f}"),
     ("KL(classes || uniform)", "kl_from_uniform", "{:.4f}"),
     ("digits under 5% of samples", "rare_classes", "{}"),
     ("precision (k=3)", "precision", "{:.3f}"),
@@ -109,20 +109,22 @@ ROWS = [
 ]
 
 
+def table_cell(metrics: dict, key: str | None, fmt: str) -> str:
+    """One metric as text: a list of digits, a number, or (key None) the sample counts."""
+    if key is None:
+        return f"{metrics['num_samples']} / {metrics['num_real']}"
+    value = metrics[key]
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return fmt.format(value)
+
+
 def format_table(samples: dict, real: dict) -> str:
     """A plain-text table: one row per metric, the samples beside the real data."""
-
-    def cell(metrics: dict, key: str | None, fmt: str) -> str:
-        if key is None:
-            return f"{metrics['num_samples']} / {metrics['num_real']}"
-        value = metrics[key]
-        return (
-            ", ".join(map(str, value)) or "none" if isinstance(value, list) else fmt.format(value)
-        )
-
     lines = [f"{'metric':<28}{'samples':>28}{'real data':>16}"]
-    for title, key, fmt in ROWS:
-        lines.append(f"{title:<28}{cell(samples, key, fmt):>28}{cell(real, key, fmt):>16}")
+    for title, key, fmt in TABLE_ROWS:
+        cells = f"{table_cell(samples, key, fmt):>28}{table_cell(real, key, fmt):>16}"
+        lines.append(f"{title:<28}{cells}")
     shares = " ".join(f"{k}:{h:.1%}" for k, h in enumerate(samples["class_histogram"]))
     lines.append(f"class histogram of the samples: {shares}")
     if "per_label_accuracy" in samples:
@@ -139,16 +141,23 @@ class QualityLog:
 
     def __init__(self, directory: str | Path) -> None:
         self.directory = Path(directory)
-        self.rows: list[tuple[int, int, float, float]] = []
+        self.rows: list[tuple[int, int, float, float]] | None = None  # read at the first record
+
+    def load(self) -> list[tuple[int, int, float, float]]:
+        """The rows already in quality.csv (after --fresh has moved an old one aside)."""
         path = self.directory / "quality.csv"
-        if path.exists():
-            with path.open(newline="") as f:
-                self.rows = [(int(r["epoch"]), int(r["step"]), float(r["fid"]),
-                              float(r["classifier_score"])) for r in csv.DictReader(f)]  # fmt: skip
+        if not path.exists():
+            return []
+        with path.open(newline="") as f:
+            return [
+                (int(r["epoch"]), int(r["step"]), float(r["fid"]), float(r["classifier_score"]))
+                for r in csv.DictReader(f)
+            ]
 
     def record(self, epoch: int, step: int, metrics: dict) -> None:
         # Rows from this epoch on were written by a run killed before its checkpoint: redone.
-        self.rows = [row for row in self.rows if row[0] < epoch]
+        rows = self.load() if self.rows is None else self.rows
+        self.rows = [row for row in rows if row[0] < epoch]
         self.rows.append((epoch, step, metrics["fid"], metrics["classifier_score"]))
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
@@ -156,8 +165,10 @@ class QualityLog:
         writer.writerows((e, s, f"{d:.4f}", f"{c:.4f}") for e, s, d, c in self.rows)
         write_atomic(self.directory / "quality.csv", text.getvalue().encode())
         steps = [row[1] for row in self.rows]
-        series = {"FID": [row[2] for row in self.rows],
-                  "classifier score": [row[3] for row in self.rows]}  # fmt: skip
+        series = {
+            "FID": [row[2] for row in self.rows],
+            "classifier score": [row[3] for row in self.rows],
+        }
         plot_series(steps, series, self.directory / "quality.png")
 
 
@@ -175,7 +186,9 @@ def make_quality_tracker(
         metrics = evaluate_samples(samples, classifier, classifier.reference)
         quality.record(epoch, int(state.step), metrics)
         seconds = time.time() - start
-        log(f"Quality after epoch {epoch}: FID {metrics['fid']:.3f}, classifier score "
-            f"{metrics['classifier_score']:.3f} ({num} samples, {seconds:.1f} s)")  # fmt: skip
+        log(
+            f"Quality after epoch {epoch}: FID {metrics['fid']:.3f}, classifier score "
+            f"{metrics['classifier_score']:.3f} ({num} samples, {seconds:.1f} s)"
+        )
 
     return on_epoch_end

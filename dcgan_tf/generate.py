@@ -13,8 +13,8 @@ import dataclasses
 import sys
 from collections.abc import Sequence
 
-from dcgan_tf.cli import import_tensorflow, run_command
-from dcgan_tf.config import DATASETS, DEVICES, GEN_LOSSES, MODELS, SPLITS, TrainConfig
+from dcgan_tf.cli import Parser, import_tensorflow, run_command
+from dcgan_tf.config import CHOICES, TrainConfig
 
 HELP = {
     "epochs": "train until this many epochs are done; rerunning resumes (default: %(default)s)",
@@ -48,8 +48,6 @@ HELP = {
     "snapshot_steps": "also save OUT/image_at_step_N.png after these steps, e.g. 0,10000,60000 "
     "(0: before training)",
 }
-CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
-CHOICES |= {"gen_loss": GEN_LOSSES}
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -63,7 +61,7 @@ def int_list(text: str) -> tuple[int, ...]:
 def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     """One flag per `TrainConfig` field, plus --gif-only. With `only_given`, flags not on the
     command line are left out of the result, so that a model's preset can fill them."""
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         argument_default=argparse.SUPPRESS if only_given else None,
         prog="python -m dcgan_tf.generate",
         description="Train the TensorFlow tutorial's DCGAN on MNIST: a 4x4 grid per epoch, "

@@ -16,26 +16,20 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import import_tensorflow, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, run_command
 from dcgan_tf.errors import UserError
 
 METHODS = ("linear", "slerp")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m dcgan_tf.interpolate",
         description="Interpolate between seeded random latent endpoints, linearly and along "
         "the sphere (slerp); a grid PNG and a GIF per method.",
     )
     add = parser.add_argument
-    add(
-        "--checkpoint-dir",
-        default="checkpoints",
-        metavar="DIR",
-        help="the run: its newest checkpoint and config.json (default: %(default)s)",
-    )
-    add("--checkpoint", metavar="PATH", help="a checkpoint prefix such as checkpoints/ckpt-3")
+    add_checkpoint_flags(parser)
     add("--rows", type=int, default=4, help="pairs of endpoints, one row each (default: 4)")
     add("--steps", type=int, default=10, help="images per row, endpoints included (default: 10)")
     add("--method", choices=(*METHODS, "both"), default="both", help="(default: %(default)s)")
@@ -48,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="conditional models: the digit of every row (default: row r shows digit r)",
     )
     add("--out", metavar="DIR", help="output folder (default: the run's output folder)")
-    return parser  # fmt: skip
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -60,15 +54,18 @@ def run(args: argparse.Namespace) -> int:
     if args.rows < 1 or args.steps < 2:
         raise UserError("--rows must be at least 1 and --steps at least 2 (the two endpoints)")
     import_tensorflow()
+    from dcgan_tf.devices import select_device
     from dcgan_tf.sampling import draw_noise, load_run
 
+    select_device("auto")
     state, config, path = load_run(args.checkpoint_dir, args.checkpoint)
     if args.label is not None and not state.spec.conditional:
         raise UserError(f"{path} holds a {state.spec.name!r} model; --label needs cdcgan")
     endpoints = draw_noise(state.spec, 2 * args.rows, config.noise_dim, args.seed).numpy()
     labels = None
     if state.spec.conditional:
-        labels = np.full(args.rows, args.label) if args.label is not None else np.arange(args.rows)
+        digits = np.arange(args.rows) % 10  # row r shows digit r, from 0 again after 9
+        labels = digits if args.label is None else np.full(args.rows, args.label)
     out = Path(args.out or config.out)
     methods = METHODS if args.method == "both" else (args.method,)
     for method in methods:

@@ -14,17 +14,19 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import import_tensorflow, run_command
+from dcgan_tf.cli import Parser, import_tensorflow, run_command
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.errors import UserError
+from dcgan_tf.files import write_atomic
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m dcgan_tf.quality", description=__doc__)
+    parser = Parser(prog="python -m dcgan_tf.quality", description=__doc__)
     add = parser.add_argument
     add("--data-dir", default="../shared/data/mnist", help="offline data (default: %(default)s)")
     add("--split", default="test", choices=("train", "test"), help="(default: %(default)s)")
-    add("--epochs", type=int, default=10, help="epochs to train (default: %(default)s)")
-    add("--eval-every", type=int, default=2, help="epochs between measurements (default: 2)")
+    add("--epochs", type=int, default=25, help="epochs to train (default: %(default)s)")
+    add("--eval-every", type=int, default=5, help="epochs between measurements (default: 5)")
     add("--num", type=int, default=10000, help="samples of the final evaluation (default: 10000)")
     add(
         "--workdir",
@@ -33,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("--classifier-dir", default="checkpoints", help="where the classifier is kept")
     add("--report", default="QUALITY.md", help="(default: %(default)s)")
-    return parser  # fmt: skip
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -42,9 +44,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not 1 <= args.eval_every <= args.epochs or args.num < 10:
+        raise UserError("need 1 <= --eval-every <= --epochs and --num of at least 10")
     import_tensorflow()
     from dcgan_tf.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.data import load_split, to_model_range
+    from dcgan_tf.devices import select_device
     from dcgan_tf.evaluation import (
         GeneratorSampler,
         Samples,
@@ -54,15 +59,25 @@ def run(args: argparse.Namespace) -> int:
     )
     from dcgan_tf.training import train
 
+    select_device("auto")
     workdir = Path(args.workdir)
-    config = TrainConfig(epochs=args.epochs, data_dir=args.data_dir, split=args.split,
-                         out=str(workdir / "out"), checkpoint_dir=str(workdir / "ck"),
-                         fresh=True, eval_every=args.eval_every, eval_samples=2000)  # fmt: skip
+    config = TrainConfig(
+        epochs=args.epochs,
+        data_dir=args.data_dir,
+        split=args.split,
+        out=str(workdir / "out"),
+        checkpoint_dir=str(workdir / "ck"),
+        fresh=True,
+        eval_every=args.eval_every,
+        eval_samples=2000,
+    )
     started = time.time()
     path = classifier_path(args.classifier_dir, config.dataset)
     classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
     images, _ = load_split(config.dataset, config.split, config.data_dir)
-    tracker = make_quality_tracker(classifier, config.out, config.eval_every, 2000, config.seed)
+    tracker = make_quality_tracker(
+        classifier, config.out, config.eval_every, config.eval_samples, config.seed
+    )
     state = train(config, images, on_epoch_end=tracker)
     trained = time.time()
     samples = GeneratorSampler(state).sample(args.num, seed=config.seed)
@@ -72,81 +87,78 @@ def run(args: argparse.Namespace) -> int:
     noise = evaluate_samples(noise_samples, classifier, classifier.reference)
     real = real_data_metrics(classifier, seed=config.seed)
     evaluated = time.time()
-    report = render_report(args, config, classifier.info, int(state.step), (noise, model, real),
-                           (trained - started, evaluated - trained), workdir)  # fmt: skip
-    Path(args.report).write_text(report)
+    report = render_report(
+        args,
+        config,
+        classifier.info,
+        int(state.step),
+        (noise, model, real),
+        (trained - started, evaluated - trained),
+        workdir,
+    )
+    write_atomic(args.report, report.encode())
     print(f"Wrote {args.report}")
     return 0
 
 
-ROWS = [
-    ("FID (lower is better)", "fid", "{:.2f}"),
-    ("classifier score (1 to 10)", "classifier_score", "{:.2f}"),
-    ("KL(classes || uniform)", "kl_from_uniform", "{:.3f}"),
-    ("digits under 5% of samples", "rare_classes", "{}"),
-    ("precision (k=3)", "precision", "{:.3f}"),
-    ("recall (k=3)", "recall", "{:.3f}"),
-    ("coverage (k=3)", "coverage", "{:.3f}"),
-    ("samples / real images compared", None, "{}"),
-]
+READING_NOTES = """## Reading the numbers
+
+- Real data sets the floor of every metric at this sample size; a generator that matches the
+  data gets close to that column.
+- A few hundred steps into the tutorial's recipe the samples are blobs: the classifier reads most
+  of them as one or two digits (high KL, several digits under 5%), and FID can still be as high
+  as uniform noise's, or higher. Noise is no digit at all but lands near the middle of the
+  feature space, where its FID is about the spread of the real features.
+- Precision alone can be fooled: noise maps onto a tight cluster that a few atypical real digits'
+  neighbourhoods contain. Read it with recall and coverage, which are 0 for noise.
+"""
 
 
 def render_report(args, config, classifier_info, steps, columns, seconds, workdir) -> str:
-    noise, model, real = columns
+    """QUALITY.md: what was trained and measured, the table, and how to read it."""
+    from dcgan_tf.evaluation import TABLE_ROWS, table_cell
 
-    def cell(metrics: dict, key: str | None, fmt: str) -> str:
-        if key is None:
-            return f"{metrics['num_samples']} / {metrics['num_real']}"
-        value = metrics[key]
-        if isinstance(value, list):
-            return ", ".join(map(str, value)) or "none"
-        return fmt.format(value)
+    noise, model, _ = columns
 
     head = f"| metric | uniform noise | DCGAN after {steps} steps | real data |"
     table = [head, "| --- | --- | --- | --- |"]
-    table += [f"| {title} | {cell(noise, k, f)} | {cell(model, k, f)} | {cell(real, k, f)} |"
-              for title, k, f in ROWS]  # fmt: skip
+    for title, key, fmt in TABLE_ROWS:
+        cells = " | ".join(table_cell(column, key, fmt) for column in columns)
+        table.append(f"| {title} | {cells} |")
     quality_csv = (workdir / "out" / "quality.csv").read_text().strip().splitlines()
     history = ["| epoch | step | FID | classifier score |", "| --- | --- | --- | --- |"]
     history += ["| " + " | ".join(line.split(",")) + " |" for line in quality_csv[1:]]
-    return "\n".join([
-        "# Sample quality of the tutorial's DCGAN",
-        "",
-        "Written by `make quality` (`python -m dcgan_tf.quality`); metrics are defined in "
-        "`dcgan_tf/metrics.py` and README.md.",
-        "",
-        f"- Training: the tutorial's model and recipe (batch {config.batch_size}, Adam "
-        f"{config.learning_rate}), {config.epochs} epochs = {steps} steps on "
-        f"`{config.data_dir}` split `{config.split}`, seed {config.seed}.",
-        f"- Classifier: {classifier_info['trained_on']}; held-out accuracy "
-        f"{classifier_info['held_out_accuracy']:.2%}. Metrics compare against its "
-        f"{classifier_info['held_out_images']} held-out images.",
-        f"- Samples: {model['num_samples']} from noise seed {config.seed}; uniform noise: "
-        f"{noise['num_samples']} images of uniform random pixels; real data: one half of the "
-        "held-out images against the other half (the floor at this sample size).",
-        f"- Time on a 2-core CPU: {seconds[0]:.0f} s training (with the measurements below), "
-        f"{seconds[1]:.0f} s for the final evaluation of all three columns.",
-        "",
-        *table,
-        "",
-        "During training (2000 samples each, so FID is higher than with 10000):",
-        "",
-        *history,
-        "",
-        f"The last epoch's grid: `{workdir}/out/image_at_epoch_{config.epochs:04d}.png`.",
-        "",
-        "## Reading the numbers",
-        "",
-        "- Real data sets the floor of every metric at this sample size; a generator that "
-        "matches the data gets close to that column.",
-        "- A few hundred steps into the tutorial's recipe the samples are blobs: the classifier "
-        "reads most of them as one or two digits (high KL, several digits under 5%), and FID can "
-        "still be as high as uniform noise's, or higher. Noise is no digit at all but lands near "
-        "the middle of the feature space, where its FID is about the spread of the real features.",
-        "- Precision alone can be fooled: noise maps onto a tight cluster that a few atypical real "
-        "digits' neighbourhoods contain. Read it with recall and coverage, which are 0 for noise.",
-        "",
-    ])  # fmt: skip
+    return "\n".join(
+        [
+            "# Sample quality of the tutorial's DCGAN",
+            "",
+            "Written by `make quality` (`python -m dcgan_tf.quality`); metrics are defined in "
+            "`dcgan_tf/metrics.py` and README.md.",
+            "",
+            f"- Training: the tutorial's model and recipe (batch {config.batch_size}, Adam "
+            f"{config.learning_rate}), {config.epochs} epochs = {steps} steps on "
+            f"`{config.data_dir}` split `{config.split}`, seed {config.seed}.",
+            f"- Classifier: {classifier_info['trained_on']}; held-out accuracy "
+            f"{classifier_info['held_out_accuracy']:.2%}. Metrics compare against its "
+            f"{classifier_info['held_out_images']} held-out images.",
+            f"- Samples: {model['num_samples']} from noise seed {config.seed}; uniform noise: "
+            f"{noise['num_samples']} images of uniform random pixels; real data: one half of the "
+            "held-out images against the other half (the floor at this sample size).",
+            f"- Time on a 2-core CPU: {seconds[0]:.0f} s training (with the measurements below), "
+            f"{seconds[1]:.0f} s for the final evaluation of all three columns.",
+            "",
+            *table,
+            "",
+            f"During training ({config.eval_samples} samples each, so FID runs higher than "
+            f"with {model['num_samples']}):",
+            "",
+            *history,
+            "",
+            f"The last epoch's grid: `{workdir}/out/image_at_epoch_{config.epochs:04d}.png`.",
+            "",
+            READING_NOTES,
+        ]
+    )
 
 
 if __name__ == "__main__":

@@ -17,23 +17,17 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import import_tensorflow, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, run_command
 from dcgan_tf.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="python -m dcgan_tf.sample",
         description="Draw images from the generator of a run's newest checkpoint.",
     )
     add = parser.add_argument
-    add(
-        "--checkpoint-dir",
-        default="checkpoints",
-        metavar="DIR",
-        help="the run: its newest checkpoint and config.json (default: %(default)s)",
-    )
-    add("--checkpoint", metavar="PATH", help="a checkpoint prefix such as checkpoints/ckpt-3")
+    add_checkpoint_flags(parser)
     add("--num", type=int, default=16, help="how many images (default: %(default)s)")
     add(
         "--format",
@@ -60,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="K",
         help="conditional models only: a grid of 10 rows (digit) by K columns (shared noise)",
     )
-    return parser  # fmt: skip
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -72,8 +66,10 @@ def run(args: argparse.Namespace) -> int:
     if args.num < 1 or (args.by_style is not None and args.by_style < 1):
         raise UserError("--num and --by-style must be at least 1")
     import_tensorflow()
+    from dcgan_tf.devices import select_device
     from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
 
+    select_device("auto")
     state, config, path = load_run(args.checkpoint_dir, args.checkpoint)
     spec = state.spec
     if (args.label is not None or args.by_style) and not spec.conditional:
@@ -90,8 +86,9 @@ def run(args: argparse.Namespace) -> int:
             digits = np.arange(args.num) % 10
             labels = digits if args.label is None else np.full(args.num, args.label)
     pixels = generate_pixels(state, noise, labels, config.channels)
-    written = write_samples(pixels, args.format if not args.by_style else "grid", args.output,
-                            columns)  # fmt: skip
+    written = write_samples(
+        pixels, args.format if not args.by_style else "grid", args.output, columns
+    )
     print(f"Wrote {len(pixels)} image(s) of {path} ({spec.name}) to {written}")
     return 0
 

@@ -9,7 +9,7 @@ import numpy as np
 import tensorflow as tf
 
 from dcgan_tf.checkpoints import GanState, build_state, checkpoint_model, restore
-from dcgan_tf.config import TrainConfig
+from dcgan_tf.config import TrainConfig, load_saved_config
 from dcgan_tf.errors import UserError
 from dcgan_tf.variants import ModelSpec
 
@@ -30,9 +30,7 @@ def load_run(
         )
     if not Path(f"{path}.index").exists():
         raise UserError(f"--checkpoint {path}: no such checkpoint ({path}.index)")
-    config_path = Path(path).parent / "config.json"
-    saved = config_path.exists()
-    config = TrainConfig.from_json(config_path.read_text()) if saved else TrainConfig()
+    config = load_saved_config(Path(path).parent) or TrainConfig()
     model = checkpoint_model(path)
     state = build_state(config.noise_dim, config.learning_rate, config.seed, model, config.channels)
     restore(state, path)

@@ -21,7 +21,7 @@ from dcgan_tf.checkpoints import (
     make_manager,
     restore_latest,
 )
-from dcgan_tf.config import TrainConfig, save_config
+from dcgan_tf.config import TrainConfig, load_saved_config, save_config
 from dcgan_tf.data import make_dataset
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import move_aside
@@ -30,7 +30,16 @@ from dcgan_tf.images import EPOCH_IMAGE, SNAPSHOT_IMAGE, build_gif, save_image_g
 from dcgan_tf.progress import ProgressBar
 from dcgan_tf.train_step import make_train_step
 
-OUTPUT_FILES = ("image_at_*.png", "dcgan.gif", "losses.csv", "losses.png", "config.json")
+OUTPUT_FILES = (
+    "image_at_*.png",
+    "quality.*",
+    "metrics.json",
+    "interpolation_*",
+    "dcgan.gif",
+    "losses.csv",
+    "losses.png",
+    "config.json",
+)
 
 
 class TrainingDiverged(UserError):
@@ -71,16 +80,31 @@ def train(
     )
     spec = state.spec
     manager = make_manager(state, checkpoint_dir)
+    saved = load_saved_config(checkpoint_dir) if manager.latest_checkpoint else None
+    check_resumable(config, saved, log)
     restored = restore_latest(state, manager)
-    check_resumable(config, checkpoint_dir, restored, log)
+    if (
+        saved
+        and int(state.epoch_step)
+        and (saved.batch_size, saved.seed)
+        != (
+            config.batch_size,
+            config.seed,
+        )
+    ):  # the skipped batches of the unfinished epoch would be other images
+        raise UserError(
+            f"{restored} stopped inside an epoch; resume it with --batch-size "
+            f"{saved.batch_size} --seed {saved.seed}, or use --fresh"
+        )
     save_config(config, out)
     save_config(config, checkpoint_dir)
     history = LossHistory.load(out / "losses.csv", up_to_step=int(state.step))
     if restored:
         log(f"Resuming from {restored}: {int(state.epoch)} epoch(s) done, step {int(state.step)}")
 
-    data = tf.constant(spec.scale(images))
-    labels = tf.constant(image_labels, tf.int32) if spec.conditional else None
+    with tf.device("/CPU:0"):  # the input pipeline runs on the CPU; keep its data there
+        data = tf.constant(spec.scale(images))
+        labels = tf.constant(image_labels, tf.int32) if spec.conditional else None
     steps_per_epoch = math.ceil(len(images) / config.batch_size)
     # --steps counts steps (the last epoch may end early); otherwise --epochs counts epochs.
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
@@ -127,9 +151,10 @@ def train(
                 losses = {name: float(value) for name, value in step_losses.items()}
                 if not all(math.isfinite(v) for v in losses.values()):
                     progress.close(int(state.epoch_step), losses)
+                    last = manager.latest_checkpoint or "none (no checkpoint was saved yet)"
                     raise TrainingDiverged(
                         f"a loss became {losses} at step {int(state.step) + 1} (epoch {epoch}); "
-                        f"stopped, the last good checkpoint is {manager.latest_checkpoint}"
+                        f"stopped, the last good checkpoint is {last}"
                     )
                 state.step.assign_add(1)
                 state.epoch_step.assign_add(1)
@@ -171,19 +196,19 @@ def train(
 
 
 def check_resumable(
-    config: TrainConfig, checkpoint_dir: Path, restored: str | None, log: Callable[[str], None]
+    config: TrainConfig, saved: TrainConfig | None, log: Callable[[str], None]
 ) -> None:
-    """Refuse to resume a checkpoint of another shape; point out other changed settings."""
-    saved_path = checkpoint_dir / "config.json"
-    if restored is None or not saved_path.exists():
+    """Refuse to resume a run of another shape or mid-epoch order; note other changed settings."""
+    if saved is None:  # e.g. the tutorial's own checkpoints
         return
-    saved = TrainConfig.from_json(saved_path.read_text())
-    if saved.noise_dim != config.noise_dim:
-        raise UserError(
-            f"{checkpoint_dir} holds a run with --noise-dim {saved.noise_dim}, not "
-            f"{config.noise_dim}; use the same value, --fresh, or another --checkpoint-dir"
-        )
-    ignored = {"epochs", "fresh", "device", "out", "checkpoint_dir"}
+    for name in ("model", "noise_dim", "channels"):
+        if getattr(saved, name) != getattr(config, name):
+            flag = "--" + name.replace("_", "-")
+            raise UserError(
+                f"{config.checkpoint_dir} holds a run with {flag} {getattr(saved, name)}, not "
+                f"{getattr(config, name)}; use the same value, --fresh, or another --checkpoint-dir"
+            )
+    ignored = {"epochs", "steps", "fresh", "device", "out", "checkpoint_dir", "snapshot_steps"}
     changed = [
         f"{name} {getattr(saved, name)} -> {getattr(config, name)}"
         for name in saved.__dataclass_fields__

@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from dcgan_tf.data import to_model_range
 from dcgan_tf.models import make_discriminator_model, make_generator_model
 
 NUM_CLASSES = 10
@@ -92,10 +93,9 @@ class ModelSpec:
 
     def scale(self, images: np.ndarray) -> np.ndarray:
         """uint8 (N, 28, 28[, C]) -> the discriminator's float32 input."""
-        pixels = images.astype(np.float32)
-        if pixels.ndim == 3:
-            pixels = pixels[..., np.newaxis]
-        pixels = pixels / 255.0 if self.sigmoid_pixels else (pixels - 127.5) / 127.5
+        pixels = to_model_range(images)  # [-1, 1], (N, 28, 28, C)
+        if self.sigmoid_pixels:
+            pixels = (pixels + 1.0) / 2.0  # [0, 1]
         return pixels.reshape(len(pixels), -1) if self.flat else pixels
 
     def to_pixels(self, output: np.ndarray, channels: int) -> np.ndarray:

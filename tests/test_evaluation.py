@@ -19,6 +19,7 @@ from dcgan_tf.evaluation import (
     real_data_metrics,
 )
 from dcgan_tf.generate import main as generate_main
+from dcgan_tf.quality import main as quality_main
 
 
 @pytest.fixture(scope="module")
@@ -140,3 +141,31 @@ def test_evaluate_cli_without_a_checkpoint_is_a_clear_error(tmp_path, capsys, bu
     code = evaluate_main(["--checkpoint-dir", str(tmp_path), "--classifier", str(bundle)])
     assert code == 2
     assert "no checkpoint in" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--num", "5"], "--num must be at least 10"),
+        (["--images", "missing.npy"], "--images missing.npy: not a readable .npy file"),
+        (["--classifier", "missing.keras"], "--classifier missing.keras: no such file"),
+    ],
+)
+def test_evaluate_refuses_bad_arguments_in_one_line(tmp_path, monkeypatch, capsys, argv, message):
+    monkeypatch.chdir(tmp_path)
+    assert evaluate_main(["--checkpoint-dir", str(tmp_path), *argv]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert message in err
+
+
+def test_too_few_images_to_evaluate_is_a_clear_error(tmp_path, capsys, bundle):
+    np.save(tmp_path / "three.npy", np.zeros((3, 28, 28), np.uint8))
+    argv = ["--images", str(tmp_path / "three.npy"), "--classifier", str(bundle)]
+    assert evaluate_main(argv) == 2
+    assert "3 images; at least 10 are needed" in capsys.readouterr().err
+
+
+def test_quality_refuses_a_measurement_interval_beyond_the_run(capsys):
+    assert quality_main(["--epochs", "2", "--eval-every", "5"]) == 2
+    assert "--eval-every <= --epochs" in capsys.readouterr().err

@@ -111,5 +111,5 @@ def test_a_checkpoint_of_another_shape_is_a_clear_error(tmp_path):
     other = build_state(noise_dim=64, learning_rate=1e-4, seed=0)
     make_manager(other, tmp_path).save()
     ours = build_state(noise_dim=100, learning_rate=1e-4, seed=0)
-    with pytest.raises(UserError, match="not a checkpoint of this DCGAN"):
+    with pytest.raises(UserError, match="not a checkpoint of this dcgan model"):
         restore_latest(ours, make_manager(ours, tmp_path))

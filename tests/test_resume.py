@@ -14,6 +14,7 @@ from conftest import synthetic_digits
 
 from dcgan_tf import training
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.errors import UserError
 from dcgan_tf.training import TrainingInterrupted, train
 
 IMAGES = synthetic_digits(40, seed=4)[0]  # 40 images, 16 a batch: 3 steps an epoch, one partial
@@ -109,3 +110,32 @@ def test_kill_9_loses_at_most_the_unfinished_epoch(mnist_dir, tmp_path):
     assert "Resuming from" in finished.stdout
     assert "Time for epoch 1 " not in finished.stdout
     assert len(list(out.glob("image_at_epoch_*.png"))) == 4
+
+
+def test_an_epoch_stopped_midway_resumes_only_with_its_batch_size(tmp_path, monkeypatch):
+    config = config_in(tmp_path, epochs=1)
+    original_update = training.ProgressBar.update
+
+    def press_ctrl_c_after_step_one(bar, step, *args):
+        original_update(bar, step, *args)
+        if step == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+
+    monkeypatch.setattr(training.ProgressBar, "update", press_ctrl_c_after_step_one)
+    with pytest.raises(TrainingInterrupted):
+        train(config, IMAGES, log=quiet)
+    monkeypatch.undo()
+    with pytest.raises(UserError, match="stopped inside an epoch; resume it with --batch-size 16"):
+        train(dataclasses.replace(config, batch_size=8), IMAGES, log=quiet)
+
+
+def test_fresh_moves_quality_and_evaluation_files_aside_too(tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("quality.csv", "quality.png", "metrics.json", "interpolation_slerp.png"):
+        (out / name).write_text("old run")
+    train(dataclasses.replace(config_in(tmp_path, epochs=1), fresh=True), IMAGES, log=quiet)
+    (old,) = out.glob("old-*")
+    assert sorted(p.name for p in old.iterdir()) == [
+        "interpolation_slerp.png", "metrics.json", "quality.csv", "quality.png"
+    ]  # fmt: skip

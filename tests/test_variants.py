@@ -91,6 +91,7 @@ def test_model_presets_fill_only_the_flags_not_given():
     assert (gan.batch_size, gan.learning_rate, gan.steps) == (128, 1e-3, 100_000)
     assert gan.snapshot_steps == (0, 10_000, 60_000)
     assert TrainConfig.for_model(model="gan", batch_size=64).batch_size == 64
+    assert TrainConfig.for_model(model="gan", epochs=5).steps == 0  # epochs asked: not steps
     assert TrainConfig.for_model(model="cdcgan") == TrainConfig(model="cdcgan")
     assert TrainConfig.for_model() == TrainConfig()
 
@@ -134,3 +135,18 @@ def test_cdcgan_trains_and_its_grid_has_a_row_per_digit(tmp_path):
     assert grid.shape == (3 * (10 * 30 + 2), 3 * (8 * 30 + 2))  # 10 rows x 8 columns
     assert (tmp_path / "ck" / "checkpoint").exists()
     assert (tmp_path / "out" / "dcgan.gif").exists()
+
+
+def test_resuming_as_another_model_names_the_flag(tmp_path):
+    images, labels = synthetic_digits(32)
+    train(small_config(tmp_path, epochs=1), images, log=lambda _: None)
+    with pytest.raises(UserError, match="holds a run with --model dcgan, not cdcgan"):
+        train(small_config(tmp_path, epochs=2, model="cdcgan"), images, log=lambda _: None,
+              image_labels=labels)  # fmt: skip
+    with pytest.raises(UserError, match="holds a run with --noise-dim 100, not 64"):
+        train(small_config(tmp_path, epochs=2, noise_dim=64), images, log=lambda _: None)
+
+
+def test_quality_measurements_are_refused_for_a_folder_of_pictures():
+    with pytest.raises(UserError, match="--eval-every measures gray digits"):
+        TrainConfig(dataset="folder", data_dir="x", eval_every=1)
