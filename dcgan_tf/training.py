@@ -81,27 +81,17 @@ def train(
     spec = state.spec
     manager = make_manager(state, checkpoint_dir)
     saved = load_saved_config(checkpoint_dir) if manager.latest_checkpoint else None
-    check_resumable(config, saved, log)
+    check_resumable(config, saved, log)  # before restoring: another shape would not restore
     restored = restore_latest(state, manager)
-    if (
-        saved
-        and int(state.epoch_step)
-        and (saved.batch_size, saved.seed)
-        != (
-            config.batch_size,
-            config.seed,
-        )
-    ):  # the skipped batches of the unfinished epoch would be other images
-        raise UserError(
-            f"{restored} stopped inside an epoch; resume it with --batch-size "
-            f"{saved.batch_size} --seed {saved.seed}, or use --fresh"
-        )
+    check_unfinished_epoch(config, saved, int(state.epoch_step))
     save_config(config, out)
     save_config(config, checkpoint_dir)
     history = LossHistory.load(out / "losses.csv", up_to_step=int(state.step))
     if restored:
         log(f"Resuming from {restored}: {int(state.epoch)} epoch(s) done, step {int(state.step)}")
 
+    if spec.conditional and image_labels is None:
+        raise UserError(f"--model {spec.name} trains on labelled images; none were given")
     with tf.device("/CPU:0"):  # the input pipeline runs on the CPU; keep its data there
         data = tf.constant(spec.scale(images))
         labels = tf.constant(image_labels, tf.int32) if spec.conditional else None
@@ -216,6 +206,16 @@ def check_resumable(
     ]
     if changed:
         log(f"Note: resuming with changed settings: {', '.join(changed)}")
+
+
+def check_unfinished_epoch(config: TrainConfig, saved: TrainConfig | None, epoch_step: int) -> None:
+    """An epoch stopped midway resumes only with the batch size and seed that ordered it: with
+    others, the batches it skips as done would be other images."""
+    if saved and epoch_step and (saved.batch_size, saved.seed) != (config.batch_size, config.seed):
+        raise UserError(
+            f"the run in {config.checkpoint_dir} stopped inside an epoch; resume it with "
+            f"--batch-size {saved.batch_size} --seed {saved.seed}, or use --fresh"
+        )
 
 
 class StopOnCtrlC:

@@ -125,7 +125,9 @@ def test_an_epoch_stopped_midway_resumes_only_with_its_batch_size(tmp_path, monk
     with pytest.raises(TrainingInterrupted):
         train(config, IMAGES, log=quiet)
     monkeypatch.undo()
-    with pytest.raises(UserError, match="stopped inside an epoch; resume it with --batch-size 16"):
+    with pytest.raises(
+        UserError, match="stopped inside an epoch; resume it with --batch-size 16 --seed 11"
+    ):
         train(dataclasses.replace(config, batch_size=8), IMAGES, log=quiet)
 
 
