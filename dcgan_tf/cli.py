@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import NoReturn
 
+from dcgan_tf.config import MODELS
 from dcgan_tf.errors import UserError
 
 
@@ -39,7 +40,7 @@ def run_command(command: Callable[[], int]) -> int:
 
 
 def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
-    """--checkpoint-dir and --checkpoint: which run's generator a command uses."""
+    """--checkpoint-dir, --checkpoint and --model: which run's generator a command uses."""
     parser.add_argument(
         "--checkpoint-dir",
         default="checkpoints",
@@ -48,6 +49,12 @@ def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--checkpoint", metavar="PATH", help="a checkpoint prefix such as checkpoints/ckpt-3"
+    )
+    parser.add_argument(
+        "--model",
+        choices=MODELS,
+        help="the model type you expect; a checkpoint of another type is an error "
+        "(default: whatever the checkpoint holds)",
     )
 
 

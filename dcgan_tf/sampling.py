@@ -15,12 +15,12 @@ from dcgan_tf.variants import ModelSpec
 
 
 def load_run(
-    checkpoint_dir: str | Path, checkpoint: str | None = None
+    checkpoint_dir: str | Path, checkpoint: str | None = None, expected_model: str | None = None
 ) -> tuple[GanState, TrainConfig, str]:
     """The state of a run's newest checkpoint (or of `checkpoint`), its config and its path.
 
     The config saved beside the checkpoint says the model's shape; a checkpoint without one (the
-    tutorial's) is the tutorial's DCGAN.
+    tutorial's) is the tutorial's DCGAN. With `expected_model`, another model type is an error.
     """
     path = checkpoint or tf.train.latest_checkpoint(str(checkpoint_dir))
     if path is None:
@@ -32,6 +32,8 @@ def load_run(
         raise UserError(f"--checkpoint {path}: no such checkpoint ({path}.index)")
     config = load_saved_config(Path(path).parent) or TrainConfig()
     model = checkpoint_model(path)
+    if expected_model and model != expected_model:
+        raise UserError(f"{path} holds a {model!r} model, not {expected_model!r} (--model)")
     state = build_state(config.noise_dim, config.learning_rate, config.seed, model, config.channels)
     restore(state, path)
     return state, config, path

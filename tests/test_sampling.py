@@ -76,6 +76,11 @@ def test_a_label_for_an_unconditional_model_is_a_clear_error(runs, capsys):
     assert "holds a 'dcgan' model; --label and --by-style need cdcgan" in capsys.readouterr().err
 
 
+def test_sampling_a_checkpoint_of_another_model_type_is_a_clear_error(runs, capsys):
+    assert sample(runs, "dcgan", "--model", "cdcgan", "--label", "7") == 2
+    assert "holds a 'dcgan' model, not 'cdcgan' (--model)" in capsys.readouterr().err
+
+
 def test_sampling_without_a_checkpoint_is_a_clear_error(tmp_path, capsys):
     assert sample_main(["--checkpoint-dir", str(tmp_path)]) == 2
     assert "no checkpoint in" in capsys.readouterr().err
