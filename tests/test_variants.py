@@ -123,6 +123,7 @@ def test_gan_trains_by_steps_and_saves_its_snapshot_steps(tmp_path):
     ]  # fmt: skip
     assert len(list(out.glob("image_at_epoch_*.png"))) == 2  # epochs 1 and 2; 3 ends early
     assert iio.imread(out / "dcgan.gif", index=None).shape[0] == 2
+    assert (tmp_path / "ck" / "checkpoint").exists()
     more = train(dataclasses.replace(config, steps=13), images, log=lambda _: None)
     assert int(more.step) == 13
 
