@@ -107,7 +107,17 @@ def train(
         spec.conditional,
     )
 
+    # The loop counts steps in Python (no device reads in the hot path) and writes the counts
+    # into the state's variables whenever something outside the loop looks: a checkpoint, the
+    # epoch-end hook, the returned state.
+    step, epoch_step = int(state.step), int(state.epoch_step)
+
+    def sync_counters() -> None:
+        state.step.assign(step)
+        state.epoch_step.assign(epoch_step)
+
     def save_checkpoint() -> None:
+        sync_counters()
         # History first: after a kill between the two, the reload drops the extra rows.
         history.save(out)
         manager.save()
@@ -119,55 +129,54 @@ def train(
         save_image_grid(spec.to_pixels(generated, config.channels), path, columns)
 
     def done() -> bool:
-        return bool(config.steps) and int(state.step) >= config.steps
+        return bool(config.steps) and step >= config.steps
 
-    if 0 in config.snapshot_steps and int(state.step) == 0:
+    if 0 in config.snapshot_steps and step == 0:
         save_grid(out / SNAPSHOT_IMAGE.format(0))
     with StopOnCtrlC() as ctrl_c:
         for epoch in range(int(state.epoch) + 1, epochs + 1):
             if done():
                 break
             start = time.time()
-            skip = int(state.epoch_step)
-            progress = ProgressBar(steps_per_epoch, f"Epoch {epoch}/{epochs}", skip)
+            progress = ProgressBar(steps_per_epoch, f"Epoch {epoch}/{epochs}", epoch_step)
             losses: dict[str, float] = {}
 
             # 2. One pass over the data, in an order fixed by (seed, epoch).
-            batches = make_dataset(data, config.batch_size, config.seed, epoch, skip, labels)
+            batches = make_dataset(data, config.batch_size, config.seed, epoch, epoch_step, labels)
             for batch in batches:
                 batch_images, *batch_labels = batch
                 noise = spec.sample_noise(state.noise_rng, len(batch_images), config.noise_dim)
                 step_losses = train_step(batch_images, noise, *batch_labels)
                 losses = {name: float(value) for name, value in step_losses.items()}
                 if not all(math.isfinite(v) for v in losses.values()):
-                    progress.close(int(state.epoch_step), losses)
+                    progress.close(epoch_step, losses)
                     last = manager.latest_checkpoint or "none (no checkpoint was saved yet)"
                     raise TrainingDiverged(
-                        f"a loss became {losses} at step {int(state.step) + 1} (epoch {epoch}); "
+                        f"a loss became {losses} at step {step + 1} (epoch {epoch}); "
                         f"stopped, the last good checkpoint is {last}"
                     )
-                state.step.assign_add(1)
-                state.epoch_step.assign_add(1)
-                history.append(int(state.step), epoch, losses["gen_loss"], losses["disc_loss"])
-                progress.update(int(state.epoch_step), len(batch_images), losses)
-                if int(state.step) in config.snapshot_steps:
-                    save_grid(out / SNAPSHOT_IMAGE.format(int(state.step)))
+                step, epoch_step = step + 1, epoch_step + 1
+                history.append(step, epoch, losses["gen_loss"], losses["disc_loss"])
+                progress.update(epoch_step, len(batch_images), losses)
+                if step in config.snapshot_steps:
+                    save_grid(out / SNAPSHOT_IMAGE.format(step))
                 if ctrl_c.requested or done():
                     break
-            progress.close(int(state.epoch_step), losses)
+            progress.close(epoch_step, losses)
             if ctrl_c.requested:
                 save_checkpoint()
                 raise TrainingInterrupted(
-                    f"interrupted at epoch {epoch}, step {int(state.epoch_step)}; saved "
+                    f"interrupted at epoch {epoch}, step {epoch_step}; saved "
                     f"{manager.latest_checkpoint}. Run the same command again to resume."
                 )
-            if int(state.epoch_step) < steps_per_epoch:  # --steps reached inside the epoch
+            if epoch_step < steps_per_epoch:  # --steps reached inside the epoch
                 save_checkpoint()
                 break
 
             # 3. The epoch is done: draw the progress grid from the fixed seed noise.
             state.epoch.assign(epoch)
-            state.epoch_step.assign(0)
+            epoch_step = 0
+            sync_counters()
             save_grid(out / EPOCH_IMAGE.format(epoch))
 
             # 4. Whatever the caller measures (FID, ...), then a checkpoint every `save_every`
@@ -179,6 +188,7 @@ def train(
             log(f"Time for epoch {epoch} is {time.time() - start} sec")
 
     # 5. The run is complete: the GIF of every epoch, and the final loss plot.
+    sync_counters()
     history.save(out)
     if any(out.glob("image_at_epoch_*.png")):
         log(f"Wrote {build_gif(out)}")
