@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import keras
@@ -54,17 +55,24 @@ class Classifier:
     reference_labels: np.ndarray
     info: dict
 
+    @cached_property
+    def feature_model(self) -> keras.Model:
+        """The classifier with two outputs: its 128-d features and its logits."""
+        outputs = [self.model.get_layer("features").output, self.model.get_layer("logits").output]
+        return keras.Model(self.model.inputs[0], outputs)
+
+    @cached_property
+    def reference_features(self) -> np.ndarray:
+        """Features of the held-out real images, computed once (every evaluation needs them)."""
+        return self.features_and_probs(to_model_range(self.reference))[0]
+
     def features_and_probs(
         self, images: np.ndarray, batch_size: int = 500
     ) -> tuple[np.ndarray, np.ndarray]:
         """Penultimate features (N, 128) and class probabilities (N, 10) of images in [-1, 1]."""
-        both = keras.Model(
-            self.model.inputs[0],
-            [self.model.get_layer("features").output, self.model.get_layer("logits").output],
-        )
         features, logits = [], []
         for start in range(0, len(images), batch_size):
-            f, lg = both(images[start : start + batch_size], training=False)
+            f, lg = self.feature_model(images[start : start + batch_size], training=False)
             features.append(np.asarray(f))
             logits.append(np.asarray(lg))
         logits = np.concatenate(logits).astype(np.float64)

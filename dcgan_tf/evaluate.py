@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
     samples, source = draw_samples(args)  # first: a bad --images or checkpoint fails at once
     classifier = load_or_train_classifier(path, dataset, data_dir)
     print(f"Evaluating {len(samples.images)} samples of {source}")
-    metrics = evaluate_samples(samples, classifier, classifier.reference)
+    metrics = evaluate_samples(samples, classifier)
     real = real_data_metrics(classifier, seed=args.seed)
     seconds = time.time() - start
     print(format_table(metrics, real))

@@ -62,9 +62,15 @@ class GeneratorSampler:
         return Samples(to_model_range(pixels[..., 0]), labels)
 
 
-def evaluate_samples(samples: Samples, classifier: Classifier, real: np.ndarray) -> dict:
-    """Every metric of `samples` against `real` uint8 images (the classifier's held-out set)."""
-    real_features, _ = classifier.features_and_probs(to_model_range(real))
+def evaluate_samples(
+    samples: Samples, classifier: Classifier, real: np.ndarray | None = None
+) -> dict:
+    """Every metric of `samples` against `real` uint8 images; by default the classifier's
+    held-out set, whose features are computed once per classifier."""
+    if real is None:
+        real, real_features = classifier.reference, classifier.reference_features
+    else:
+        real_features, _ = classifier.features_and_probs(to_model_range(real))
     features, probs = classifier.features_and_probs(samples.images)
     histogram = class_histogram(probs)
     metrics = {
@@ -183,7 +189,7 @@ def make_quality_tracker(
             return
         start = time.time()
         samples = GeneratorSampler(state).sample(num, seed)
-        metrics = evaluate_samples(samples, classifier, classifier.reference)
+        metrics = evaluate_samples(samples, classifier)
         quality.record(epoch, int(state.step), metrics)
         seconds = time.time() - start
         log(

@@ -81,10 +81,10 @@ def run(args: argparse.Namespace) -> int:
     state = train(config, images, on_epoch_end=tracker)
     trained = time.time()
     samples = GeneratorSampler(state).sample(args.num, seed=config.seed)
-    model = evaluate_samples(samples, classifier, classifier.reference)
+    model = evaluate_samples(samples, classifier)
     noise_images = np.random.default_rng(config.seed).integers(0, 256, (args.num, 28, 28))
     noise_samples = Samples(to_model_range(noise_images.astype(np.uint8)))
-    noise = evaluate_samples(noise_samples, classifier, classifier.reference)
+    noise = evaluate_samples(noise_samples, classifier)
     real = real_data_metrics(classifier, seed=config.seed)
     evaluated = time.time()
     report = render_report(
