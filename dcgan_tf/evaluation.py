@@ -21,6 +21,7 @@ from dcgan_tf.classifier import Classifier
 from dcgan_tf.data import to_model_range
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import write_atomic
+from dcgan_tf.hooks import Hook
 from dcgan_tf.images import plot_series
 from dcgan_tf.metrics import (
     class_histogram,
@@ -178,23 +179,31 @@ class QualityLog:
         plot_series(steps, series, self.directory / "quality.png")
 
 
-def make_quality_tracker(
-    classifier: Classifier, out: str | Path, every: int, num: int, seed: int, log=print
-) -> Callable[[int, GanState], None]:
-    """The `on_epoch_end` of training for --eval-every: every `every` epochs, `num` samples."""
-    quality = QualityLog(out)
+class QualityHook(Hook):
+    """--eval-every: every `every` epochs, FID and classifier score of `num` samples into
+    `quality.csv` and `quality.png`."""
 
-    def on_epoch_end(epoch: int, state: GanState) -> None:
-        if epoch % every:
+    def __init__(
+        self,
+        classifier: Classifier,
+        out: str | Path,
+        every: int,
+        num: int,
+        seed: int,
+        log: Callable[[str], None] = print,
+    ) -> None:
+        self.classifier, self.quality = classifier, QualityLog(out)
+        self.every, self.num, self.seed, self.log = every, num, seed, log
+
+    def on_epoch_end(self, epoch: int, state: GanState) -> None:
+        if epoch % self.every:
             return
         start = time.time()
-        samples = GeneratorSampler(state).sample(num, seed)
-        metrics = evaluate_samples(samples, classifier)
-        quality.record(epoch, int(state.step), metrics)
+        samples = GeneratorSampler(state).sample(self.num, self.seed)
+        metrics = evaluate_samples(samples, self.classifier)
+        self.quality.record(epoch, int(state.step), metrics)
         seconds = time.time() - start
-        log(
+        self.log(
             f"Quality after epoch {epoch}: FID {metrics['fid']:.3f}, classifier score "
-            f"{metrics['classifier_score']:.3f} ({num} samples, {seconds:.1f} s)"
+            f"{metrics['classifier_score']:.3f} ({self.num} samples, {seconds:.1f} s)"
         )
-
-    return on_epoch_end

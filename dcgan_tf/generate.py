@@ -104,7 +104,7 @@ def run(config: TrainConfig, gif_only: bool) -> int:
     from dcgan_tf.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.data import load_split
     from dcgan_tf.devices import describe_device, select_device
-    from dcgan_tf.evaluation import make_quality_tracker
+    from dcgan_tf.evaluation import QualityHook
     from dcgan_tf.images import build_gif
     from dcgan_tf.training import TrainingInterrupted, train
 
@@ -118,14 +118,16 @@ def run(config: TrainConfig, gif_only: bool) -> int:
     print(f"Training on {describe_device(device)}")
     try:
         with tf.device(device):
-            on_epoch_end = None
+            hooks = []
             if config.eval_every:
                 path = classifier_path(config.checkpoint_dir, config.dataset)
                 classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
-                on_epoch_end = make_quality_tracker(
-                    classifier, config.out, config.eval_every, config.eval_samples, config.seed
+                hooks.append(
+                    QualityHook(
+                        classifier, config.out, config.eval_every, config.eval_samples, config.seed
+                    )
                 )
-            train(config, images, on_epoch_end=on_epoch_end, image_labels=labels)
+            train(config, images, hooks=hooks, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)
         return 130

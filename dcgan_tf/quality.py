@@ -52,9 +52,9 @@ def run(args: argparse.Namespace) -> int:
     from dcgan_tf.devices import select_device
     from dcgan_tf.evaluation import (
         GeneratorSampler,
+        QualityHook,
         Samples,
         evaluate_samples,
-        make_quality_tracker,
         real_data_metrics,
     )
     from dcgan_tf.training import train
@@ -75,10 +75,10 @@ def run(args: argparse.Namespace) -> int:
     path = classifier_path(args.classifier_dir, config.dataset)
     classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
     images, _ = load_split(config.dataset, config.split, config.data_dir)
-    tracker = make_quality_tracker(
+    quality = QualityHook(
         classifier, config.out, config.eval_every, config.eval_samples, config.seed
     )
-    state = train(config, images, on_epoch_end=tracker)
+    state = train(config, images, hooks=[quality])
     trained = time.time()
     samples = GeneratorSampler(state).sample(args.num, seed=config.seed)
     model = evaluate_samples(samples, classifier)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -26,7 +26,7 @@ from dcgan_tf.data import make_dataset
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import move_aside
 from dcgan_tf.history import LossHistory
-from dcgan_tf.images import EPOCH_IMAGE, SNAPSHOT_IMAGE, build_gif, save_image_grid
+from dcgan_tf.hooks import Hook, ProgressGrids
 from dcgan_tf.progress import ProgressBar
 from dcgan_tf.train_step import make_train_step
 
@@ -56,7 +56,7 @@ def train(
     config: TrainConfig,
     images: np.ndarray,
     log: Callable[[str], None] = print,
-    on_epoch_end: Callable[[int, GanState], None] | None = None,
+    hooks: Sequence[Hook] = (),
     image_labels: np.ndarray | None = None,
 ) -> GanState:
     """Train until `config.epochs` epochs (or `config.steps` steps) are done, resuming from the
@@ -64,8 +64,8 @@ def train(
 
     `images` are uint8 (N, 28, 28[, 3]); `image_labels` (N,) for a conditional model. Writes
     grids, GIF, losses and config into `config.out`, checkpoints into `config.checkpoint_dir`.
+    `hooks` run after the progress grids at each moment of `hooks.Hook` (quality, summaries).
     Raises TrainingInterrupted after saving on Ctrl-C.
-    `on_epoch_end(epoch, state)` runs after each epoch's grid (quality measurements plug in here).
     """
     out, checkpoint_dir = Path(config.out), Path(config.checkpoint_dir)
 
@@ -106,10 +106,11 @@ def train(
         config.gen_loss,
         spec.conditional,
     )
+    hooks = [ProgressGrids(out, config.channels, config.snapshot_steps, log), *hooks]
 
     # The loop counts steps in Python (no device reads in the hot path) and writes the counts
     # into the state's variables whenever something outside the loop looks: a checkpoint, the
-    # epoch-end hook, the returned state.
+    # epoch-end hooks, the returned state.
     step, epoch_step = int(state.step), int(state.epoch_step)
 
     def sync_counters() -> None:
@@ -122,17 +123,11 @@ def train(
         history.save(out)
         manager.save()
 
-    def save_grid(path: Path) -> None:
-        noise, grid_labels, columns = spec.grid_inputs(state.seed_noise)
-        inputs = noise if grid_labels is None else [noise, grid_labels]
-        generated = state.generator(inputs, training=False)
-        save_image_grid(spec.to_pixels(generated, config.channels), path, columns)
-
     def done() -> bool:
         return bool(config.steps) and step >= config.steps
 
-    if 0 in config.snapshot_steps and step == 0:
-        save_grid(out / SNAPSHOT_IMAGE.format(0))
+    for hook in hooks:
+        hook.on_train_begin(state)
     with StopOnCtrlC() as ctrl_c:
         for epoch in range(int(state.epoch) + 1, epochs + 1):
             if done():
@@ -158,8 +153,8 @@ def train(
                 step, epoch_step = step + 1, epoch_step + 1
                 history.append(step, epoch, losses["gen_loss"], losses["disc_loss"])
                 progress.update(epoch_step, len(batch_images), losses)
-                if step in config.snapshot_steps:
-                    save_grid(out / SNAPSHOT_IMAGE.format(step))
+                for hook in hooks:
+                    hook.on_step_end(step, epoch, len(batch_images), losses)
                 if ctrl_c.requested or done():
                     break
             progress.close(epoch_step, losses)
@@ -173,25 +168,23 @@ def train(
                 save_checkpoint()
                 break
 
-            # 3. The epoch is done: draw the progress grid from the fixed seed noise.
+            # 3. The epoch is done: the hooks draw the progress grid, measure quality, ...
             state.epoch.assign(epoch)
             epoch_step = 0
             sync_counters()
-            save_grid(out / EPOCH_IMAGE.format(epoch))
+            for hook in hooks:
+                hook.on_epoch_end(epoch, state)
 
-            # 4. Whatever the caller measures (FID, ...), then a checkpoint every `save_every`
-            #    epochs and after the last one.
-            if on_epoch_end is not None:
-                on_epoch_end(epoch, state)
+            # 4. ... then a checkpoint every `save_every` epochs and after the last one.
             if epoch % config.save_every == 0 or epoch == epochs or done():
                 save_checkpoint()
             log(f"Time for epoch {epoch} is {time.time() - start} sec")
 
-    # 5. The run is complete: the GIF of every epoch, and the final loss plot.
+    # 5. The run is complete: the final loss plot, and the hooks' last word (the GIF, ...).
     sync_counters()
     history.save(out)
-    if any(out.glob("image_at_epoch_*.png")):
-        log(f"Wrote {build_gif(out)}")
+    for hook in hooks:
+        hook.on_train_end(state)
     return state
 
 
