@@ -15,6 +15,7 @@ import keras
 import tensorflow as tf
 
 from dcgan_tf.errors import UserError
+from dcgan_tf.precision import precision_policy
 from dcgan_tf.variants import MODEL_SPECS, ModelSpec
 
 CHECKPOINT_PREFIX = "ckpt"  # the tutorial's prefix: ckpt-1.index, ckpt-1.data-00000-of-00001
@@ -66,13 +67,22 @@ class GanState:
 
 
 def build_state(
-    noise_dim: int, learning_rate: float, seed: int, model: str = "dcgan", channels: int = 1
+    noise_dim: int,
+    learning_rate: float,
+    seed: int,
+    model: str = "dcgan",
+    channels: int = 1,
+    precision: str = "float32",
 ) -> GanState:
-    """Fresh models and optimizers; the same seed gives the same initial weights and noise."""
+    """Fresh models and optimizers; the same seed gives the same initial weights and noise.
+
+    `precision` sets the layers' compute dtype; the variables are float32 under every policy.
+    """
     spec = MODEL_SPECS[model]
     keras.utils.set_random_seed(seed)
-    generator = spec.make_generator(noise_dim, channels)
-    discriminator = spec.make_discriminator(channels)
+    with precision_policy(precision):
+        generator = spec.make_generator(noise_dim, channels)
+        discriminator = spec.make_discriminator(channels)
     generator_optimizer = keras.optimizers.Adam(learning_rate)
     discriminator_optimizer = keras.optimizers.Adam(learning_rate)
     # Keras 3 optimizers create their slots lazily and do not defer restores: build them first.

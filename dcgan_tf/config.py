@@ -19,9 +19,10 @@ SPLITS = ("train", "test")
 DEVICES = ("auto", "cpu", "gpu")
 MODELS = ("dcgan", "cdcgan", "gan")
 GEN_LOSSES = ("non-saturating", "minimax")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 # Where a model's own recipe differs from the tutorial's defaults (flags given still win).
 CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
-CHOICES |= {"gen_loss": GEN_LOSSES}
+CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
 MODEL_PRESETS: dict[str, dict] = {
     # The course material's one-hidden-layer GAN: batch 128, Adam's defaults, counted in steps.
     "gan": {
@@ -55,6 +56,11 @@ class TrainConfig:
     channels: int = 1  # 1 gray | 3 RGB (with --dataset folder)
     steps: int = 0  # train until this many steps are done instead of --epochs (0: off)
     snapshot_steps: tuple[int, ...] = ()  # also save a grid after these steps (0: before any)
+    # Speed: each changes how fast a step runs, not what it computes (see steps.py, BENCHMARKS.md).
+    precision: str = "float32"  # float32 (tutorial) | mixed_bfloat16 | mixed_float16
+    jit_compile: bool = False  # compile the train step with XLA
+    steps_per_call: int = 1  # train steps inside one tf.function call
+    fast: bool = False  # the best measured speed options for the device (fills the three above)
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:
@@ -70,7 +76,7 @@ class TrainConfig:
             "batch_size": self.batch_size,
             "noise_dim": self.noise_dim,
         }
-        positive |= {"save_every": self.save_every}
+        positive |= {"save_every": self.save_every, "steps_per_call": self.steps_per_call}
         for name, value in positive.items():
             if value < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")

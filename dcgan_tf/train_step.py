@@ -12,6 +12,7 @@ import keras
 import tensorflow as tf
 
 from dcgan_tf.losses import GENERATOR_LOSSES, discriminator_loss
+from dcgan_tf.precision import DynamicLossScale, to_float32
 
 TrainStep = Callable[..., dict[str, tf.Tensor]]
 
@@ -23,20 +24,49 @@ def make_train_step(
     discriminator_optimizer: keras.optimizers.Optimizer,
     gen_loss: str = "non-saturating",
     conditional: bool = False,
+    jit_compile: bool = False,
 ) -> TrainStep:
     """The tutorial's `train_step`, traced once: any batch size, the last partial one included.
 
     A conditional model's step takes the batch's labels as a third argument; both nets see them.
+    `jit_compile` compiles it with XLA (one compilation per batch shape).
     """
-    generator_loss = GENERATOR_LOSSES[gen_loss]
+    update = make_update(
+        generator, discriminator, generator_optimizer, discriminator_optimizer, gen_loss
+    )
     signature = [
         tf.TensorSpec((None, *generator.outputs[0].shape[1:]), tf.float32),  # images
         tf.TensorSpec((None, generator.inputs[0].shape[1]), tf.float32),  # noise
     ]
     if conditional:
         signature.append(tf.TensorSpec((None,), tf.int32))  # labels
+    return tf.function(update, input_signature=signature, jit_compile=jit_compile)
 
-    @tf.function(input_signature=signature)
+
+def make_update(
+    generator: keras.Model,
+    discriminator: keras.Model,
+    generator_optimizer: keras.optimizers.Optimizer,
+    discriminator_optimizer: keras.optimizers.Optimizer,
+    gen_loss: str = "non-saturating",
+    loss_scales: tuple[DynamicLossScale, DynamicLossScale] | None = None,
+) -> TrainStep:
+    """The body of the tutorial's `train_step`, untraced: `steps.py` wraps it (tf.function,
+    XLA, several steps per call). `loss_scales` (generator's, discriminator's): float16 only."""
+    generator_loss = GENERATOR_LOSSES[gen_loss]
+
+    gen_scale, disc_scale = loss_scales or (None, None)
+
+    def scaled(loss: tf.Tensor, loss_scale: DynamicLossScale | None) -> tf.Tensor:
+        return loss if loss_scale is None else loss_scale.scaled(loss)
+
+    def apply(tape, loss, model, optimizer, loss_scale) -> None:
+        grads = tape.gradient(loss, model.trainable_variables)
+        if loss_scale is None:  # the tutorial's update
+            optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+        else:
+            loss_scale.apply(optimizer, grads, model.trainable_variables)
+
     def train_step(images: tf.Tensor, noise: tf.Tensor, *labels: tf.Tensor) -> dict:
         def with_labels(x: tf.Tensor) -> tf.Tensor | list[tf.Tensor]:
             return [x, *labels] if labels else x  # the tutorial's models take x alone
@@ -44,21 +74,17 @@ def make_train_step(
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
             # 1. Turn the noise into fakes: one per real image in the batch.
             generated_images = generator(with_labels(noise), training=True)
-            # 2. Let the discriminator score the real and the fake batch.
-            real_output = discriminator(with_labels(images), training=True)
-            fake_output = discriminator(with_labels(generated_images), training=True)
+            # 2. Let the discriminator score the real and the fake batch (logits in float32).
+            real_output = to_float32(discriminator(with_labels(images), training=True))
+            fake_output = to_float32(discriminator(with_labels(generated_images), training=True))
             # 3. The generator wants fakes called real; the discriminator wants both right.
             gen_loss = generator_loss(fake_output)
             disc_loss = discriminator_loss(real_output, fake_output)
+            # (float16 only: scaled up, so that small gradients survive in 16 bits.)
+            gen_target, disc_target = scaled(gen_loss, gen_scale), scaled(disc_loss, disc_scale)
         # 4. One Adam update for each net, each from its own loss.
-        gen_grads = gen_tape.gradient(gen_loss, generator.trainable_variables)
-        disc_grads = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
-        generator_optimizer.apply_gradients(
-            zip(gen_grads, generator.trainable_variables, strict=True)
-        )
-        discriminator_optimizer.apply_gradients(
-            zip(disc_grads, discriminator.trainable_variables, strict=True)
-        )
+        apply(gen_tape, gen_target, generator, generator_optimizer, gen_scale)
+        apply(disc_tape, disc_target, discriminator, discriminator_optimizer, disc_scale)
         return {"gen_loss": gen_loss, "disc_loss": disc_loss}
 
     return train_step

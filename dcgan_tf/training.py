@@ -28,7 +28,7 @@ from dcgan_tf.files import move_aside
 from dcgan_tf.history import LossHistory
 from dcgan_tf.hooks import Hook, ProgressGrids
 from dcgan_tf.progress import ProgressBar
-from dcgan_tf.train_step import make_train_step
+from dcgan_tf.steps import Stepper, batch_groups
 
 OUTPUT_FILES = (
     "image_at_*.png",
@@ -76,7 +76,12 @@ def train(
             if moved:
                 log(f"--fresh: moved the previous run's files to {moved}")
     state = build_state(
-        config.noise_dim, config.learning_rate, config.seed, config.model, config.channels
+        config.noise_dim,
+        config.learning_rate,
+        config.seed,
+        config.model,
+        config.channels,
+        config.precision,
     )
     spec = state.spec
     manager = make_manager(state, checkpoint_dir)
@@ -98,14 +103,7 @@ def train(
     steps_per_epoch = math.ceil(len(images) / config.batch_size)
     # --steps counts steps (the last epoch may end early); otherwise --epochs counts epochs.
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
-    train_step = make_train_step(
-        state.generator,
-        state.discriminator,
-        state.generator_optimizer,
-        state.discriminator_optimizer,
-        config.gen_loss,
-        spec.conditional,
-    )
+    train_steps = Stepper(state, config)  # the tutorial's step, or a faster form of it
     hooks = [ProgressGrids(out, config.channels, config.snapshot_steps, log), *hooks]
 
     # The loop counts steps in Python (no device reads in the hot path) and writes the counts
@@ -126,6 +124,11 @@ def train(
     def done() -> bool:
         return bool(config.steps) and step >= config.steps
 
+    def steps_until_a_stop() -> int:
+        """Steps a call may run before the loop must look: a snapshot grid or the --steps end."""
+        stops = [s for s in (*config.snapshot_steps, config.steps) if s > step]
+        return min(stops) - step if stops else config.steps_per_call
+
     for hook in hooks:
         hook.on_train_begin(state)
     with StopOnCtrlC() as ctrl_c:
@@ -138,23 +141,20 @@ def train(
 
             # 2. One pass over the data, in an order fixed by (seed, epoch).
             batches = make_dataset(data, config.batch_size, config.seed, epoch, epoch_step, labels)
-            for batch in batches:
-                batch_images, *batch_labels = batch
-                noise = spec.sample_noise(state.noise_rng, len(batch_images), config.noise_dim)
-                step_losses = train_step(batch_images, noise, *batch_labels)
-                losses = {name: float(value) for name, value in step_losses.items()}
-                if not all(math.isfinite(v) for v in losses.values()):
-                    progress.close(epoch_step, losses)
-                    last = manager.latest_checkpoint or "none (no checkpoint was saved yet)"
-                    raise TrainingDiverged(
-                        f"a loss became {losses} at step {step + 1} (epoch {epoch}); "
-                        f"stopped, the last good checkpoint is {last}"
-                    )
-                step, epoch_step = step + 1, epoch_step + 1
-                history.append(step, epoch, losses["gen_loss"], losses["disc_loss"])
-                progress.update(epoch_step, len(batch_images), losses)
-                for hook in hooks:
-                    hook.on_step_end(step, epoch, len(batch_images), losses)
+            for group in batch_groups(batches, config.steps_per_call, steps_until_a_stop):
+                for (batch_images, *_), losses in zip(group, train_steps(group), strict=True):
+                    if not all(math.isfinite(v) for v in losses.values()):
+                        progress.close(epoch_step, losses)
+                        last = manager.latest_checkpoint or "none (no checkpoint was saved yet)"
+                        raise TrainingDiverged(
+                            f"a loss became {losses} at step {step + 1} (epoch {epoch}); "
+                            f"stopped, the last good checkpoint is {last}"
+                        )
+                    step, epoch_step = step + 1, epoch_step + 1
+                    history.append(step, epoch, losses["gen_loss"], losses["disc_loss"])
+                    progress.update(epoch_step, len(batch_images), losses)
+                    for hook in hooks:
+                        hook.on_step_end(step, epoch, len(batch_images), losses)
                 if ctrl_c.requested or done():
                     break
             progress.close(epoch_step, losses)

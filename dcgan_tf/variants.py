@@ -100,7 +100,7 @@ class ModelSpec:
 
     def to_pixels(self, output: np.ndarray, channels: int) -> np.ndarray:
         """Generator output -> uint8 images (N, 28, 28, channels)."""
-        output = np.asarray(output).reshape(-1, 28, 28, channels)
+        output = np.asarray(output, np.float32).reshape(-1, 28, 28, channels)  # 16-bit too
         output = output * 255.0 if self.sigmoid_pixels else output * 127.5 + 127.5
         return np.clip(np.rint(output), 0, 255).astype(np.uint8)
 

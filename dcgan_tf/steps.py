@@ -1,0 +1,119 @@
+"""One factory for every train step a config asks for, built around the tutorial's update.
+
+    Stepper(state, config)   the loop's only way to train: call it with a group of batches,
+                             get one dict of float losses per step back
+
+The default (one step per call, float32, no XLA) is the tutorial's `train_step` exactly: the
+noise is drawn by the loop and passed in. The options change speed, not the math:
+- `--jit-compile`: the step is compiled with XLA;
+- `--steps-per-call K`: up to K steps of equally sized batches run in one call (a `tf.range` loop
+  inside the graph, drawing each step's noise from the same generator in the same order), so
+  the results equal K single calls; fewer Python round trips and one host read per K steps;
+- `--precision mixed_float16`: dynamic loss scaling beside each optimizer (`precision.py`; the
+  models' dtype policy is set where they are built, in `checkpoints.build_state`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import tensorflow as tf
+
+from dcgan_tf.checkpoints import GanState
+from dcgan_tf.config import TrainConfig
+from dcgan_tf.precision import DynamicLossScale
+from dcgan_tf.train_step import make_update
+
+Batch = tuple[tf.Tensor, ...]  # (images,) or (images, labels)
+
+
+class Stepper:
+    """The train step(s) of `config` for `state`; `stepper(group)` trains on each batch of the
+    group in order and returns one `{"gen_loss": float, "disc_loss": float}` per batch."""
+
+    def __init__(self, state: GanState, config: TrainConfig) -> None:
+        self.state, self.noise_dim = state, config.noise_dim
+        self.loss_scales = None
+        if config.precision == "mixed_float16":
+            self.loss_scales = (DynamicLossScale(), DynamicLossScale())
+        update = make_update(
+            state.generator,
+            state.discriminator,
+            state.generator_optimizer,
+            state.discriminator_optimizer,
+            config.gen_loss,
+            self.loss_scales,
+        )
+        image_shape = tuple(state.generator.outputs[0].shape[1:])
+        images = tf.TensorSpec((None, *image_shape), tf.float32)
+        noise = tf.TensorSpec((None, config.noise_dim), tf.float32)
+        labels = [tf.TensorSpec((None,), tf.int32)] if state.spec.conditional else []
+        self.single = tf.function(
+            update, input_signature=[images, noise, *labels], jit_compile=config.jit_compile
+        )
+        self.multi = None
+        if config.steps_per_call > 1:
+            stacked = [tf.TensorSpec((None, *s.shape), s.dtype) for s in [images, *labels]]
+            self.multi = tf.function(
+                self.make_multi(update), input_signature=stacked, jit_compile=config.jit_compile
+            )
+
+    def make_multi(self, update: Callable[..., dict]) -> Callable[..., dict]:
+        """K updates in one graph: (K, B, ...) batches in, (K,) losses out."""
+        spec, rng, noise_dim = self.state.spec, self.state.noise_rng, self.noise_dim
+
+        def train_steps(images: tf.Tensor, *labels: tf.Tensor) -> dict:
+            count = tf.shape(images)[0]
+            gen_losses = tf.TensorArray(tf.float32, size=count)
+            disc_losses = tf.TensorArray(tf.float32, size=count)
+            for i in tf.range(count):
+                noise = spec.sample_noise(rng, tf.shape(images)[1], noise_dim)
+                losses = update(images[i], noise, *[label[i] for label in labels])
+                gen_losses = gen_losses.write(i, losses["gen_loss"])
+                disc_losses = disc_losses.write(i, losses["disc_loss"])
+            return {"gen_loss": gen_losses.stack(), "disc_loss": disc_losses.stack()}
+
+        return train_steps
+
+    def __call__(self, group: list[Batch]) -> list[dict[str, float]]:
+        results = []
+        for run in same_shape_runs(group):
+            if self.multi is None or len(run) == 1:
+                for images, *labels in run:
+                    noise = self.state.spec.sample_noise(
+                        self.state.noise_rng, len(images), self.noise_dim
+                    )
+                    losses = self.single(images, noise, *labels)
+                    results.append({name: float(value) for name, value in losses.items()})
+            else:
+                stacked = [tf.stack(parts) for parts in zip(*run, strict=True)]
+                losses = {name: value.numpy() for name, value in self.multi(*stacked).items()}
+                for i in range(len(run)):
+                    results.append({name: float(values[i]) for name, values in losses.items()})
+        return results
+
+
+def same_shape_runs(group: list[Batch]) -> Iterator[list[Batch]]:
+    """Split a group where the batch size changes (the last, partial batch of an epoch)."""
+    run: list[Batch] = []
+    for batch in group:
+        if run and batch[0].shape != run[0][0].shape:
+            yield run
+            run = []
+        run.append(batch)
+    if run:
+        yield run
+
+
+def batch_groups(
+    batches: Iterable[Batch], size: int, room: Callable[[], int] | None = None
+) -> Iterator[list[Batch]]:
+    """Groups of up to `size` consecutive batches. `room()` caps a group at the steps left
+    before the loop must look (a snapshot grid, the --steps end); it is asked anew per group."""
+    iterator = iter(batches)
+    while True:
+        limit = max(1, min(size, room() if room else size))
+        group = [batch for _, batch in zip(range(limit), iterator, strict=False)]
+        if not group:
+            return
+        yield group
