@@ -47,6 +47,14 @@ HELP = {
     "steps": "train until this many steps are done instead of --epochs (default: 0, off)",
     "snapshot_steps": "also save OUT/image_at_step_N.png after these steps, e.g. 0,10000,60000 "
     "(0: before training)",
+    "precision": "float32: the tutorial's; mixed_bfloat16 / mixed_float16: 16-bit layers with "
+    "float32 variables, logits and losses (float16 with loss scaling); checkpoints restore "
+    "across precisions (default: %(default)s)",
+    "jit_compile": "compile the train step with XLA",
+    "steps_per_call": "run up to K train steps inside one tf.function call; same results as K "
+    "single steps (default: %(default)s)",
+    "fast": "the fastest measured set of --precision/--jit-compile/--steps-per-call for the "
+    "device in use (see BENCHMARKS.md); flags given explicitly win",
 }
 
 
