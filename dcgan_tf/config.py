@@ -20,9 +20,11 @@ DEVICES = ("auto", "cpu", "gpu")
 MODELS = ("dcgan", "cdcgan", "gan")
 GEN_LOSSES = ("non-saturating", "minimax")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # distribute.py
 # Where a model's own recipe differs from the tutorial's defaults (flags given still win).
 CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
 CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
+CHOICES |= {"strategy": STRATEGIES}
 MODEL_PRESETS: dict[str, dict] = {
     # The course material's one-hidden-layer GAN: batch 128, Adam's defaults, counted in steps.
     "gan": {
@@ -61,6 +63,9 @@ class TrainConfig:
     jit_compile: bool = False  # compile the train step with XLA
     steps_per_call: int = 1  # train steps inside one tf.function call
     fast: bool = False  # the best measured speed options for the device (fills the three above)
+    # Scaling out (distribute.py): --batch-size stays the global batch, split over the replicas.
+    strategy: str = "auto"  # auto (all GPUs if several) | default | mirrored | multiworker
+    sync_batch_norm: bool = False  # batch norm over the global batch, not each replica's part
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:

@@ -55,6 +55,12 @@ HELP = {
     "single steps (default: %(default)s)",
     "fast": "the fastest measured set of --precision/--jit-compile/--steps-per-call for the "
     "device in use (see BENCHMARKS.md); flags given explicitly win",
+    "strategy": "tf.distribute strategy: auto is MirroredStrategy over all GPUs when there are "
+    "several, else default (one device); mirrored: this host's GPUs (without GPUs: its logical "
+    "CPUs); multiworker: the hosts of TF_CONFIG. --batch-size stays the global batch "
+    "(default: %(default)s)",
+    "sync_batch_norm": "with several replicas, batch norm uses the statistics of the global "
+    "batch instead of each replica's part (Keras' synchronized=True)",
 }
 
 
@@ -112,6 +118,7 @@ def run(config: TrainConfig, gif_only: bool) -> int:
     from dcgan_tf.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.data import load_split
     from dcgan_tf.devices import describe_device, select_device
+    from dcgan_tf.distribute import Distribution
     from dcgan_tf.evaluation import QualityHook
     from dcgan_tf.images import build_gif
     from dcgan_tf.training import TrainingInterrupted, train
@@ -120,10 +127,13 @@ def run(config: TrainConfig, gif_only: bool) -> int:
         print(f"Wrote {build_gif(config.out)}")
         return 0
     device = select_device(config.device)
+    distribution = Distribution.for_config(config)  # before any op: TF's rule for multiworker
     source = config.data_dir or "tensorflow-datasets"
     images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
     print(f"Data: {len(images)} images, {config.dataset}/{config.split}, from {source}")
     print(f"Training on {describe_device(device)}")
+    if distribution.strategy is not None:
+        print(f"Distributed: {distribution.describe()}")
     try:
         with tf.device(device):
             hooks = []

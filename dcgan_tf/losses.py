@@ -1,4 +1,10 @@
-"""The tutorial's losses: binary cross-entropy on the discriminator's logits."""
+"""The tutorial's losses: binary cross-entropy on the discriminator's logits.
+
+On one device each loss is the tutorial's batch mean. Inside `strategy.run` (several replicas,
+`distribute.py`) a replica sees only its part of the batch, so the same loss is computed per
+example and summed over that part, divided by the GLOBAL batch size (`tf.nn.compute_average_loss`):
+the replicas' losses, and the gradients the optimizer sums over replicas, add up to the batch mean.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +13,32 @@ import tensorflow as tf
 
 
 def cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
-    """The tutorial's `BinaryCrossentropy(from_logits=True)`: mean over the batch."""
+    """The tutorial's `BinaryCrossentropy(from_logits=True)`: mean over the batch (on one device),
+    this replica's share of the mean over the global batch (inside `strategy.run`)."""
+    if in_replica_of_strategy():
+        return global_batch_average(per_example_cross_entropy(labels, logits))
     return keras.losses.BinaryCrossentropy(from_logits=True)(labels, logits)
+
+
+def per_example_cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """(B, 1) labels and logits -> (B,) losses, one per example, not reduced."""
+    return keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)(labels, logits)
+
+
+def in_replica_of_strategy() -> bool:
+    """True inside `strategy.run` of a tf.distribute strategy (never on the default path)."""
+    return tf.distribute.has_strategy() and tf.distribute.in_cross_replica_context() is False
+
+
+def global_batch_average(per_example: tf.Tensor) -> tf.Tensor:
+    """This replica's share of the global batch mean: sum(its losses) / global batch size.
+
+    The global size is the sum of the replicas' sizes (an all-reduce), so uneven parts of a last,
+    partial batch (even an empty part) are weighted right.
+    """
+    local_size = tf.shape(per_example)[0]
+    global_size = tf.distribute.get_replica_context().all_reduce("sum", local_size)
+    return tf.nn.compute_average_loss(per_example, global_batch_size=global_size)
 
 
 def discriminator_loss(real_output: tf.Tensor, fake_output: tf.Tensor) -> tf.Tensor:

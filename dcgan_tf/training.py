@@ -23,12 +23,13 @@ from dcgan_tf.checkpoints import (
 )
 from dcgan_tf.config import TrainConfig, load_saved_config, save_config
 from dcgan_tf.data import make_dataset
+from dcgan_tf.distribute import Distribution
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import move_aside
 from dcgan_tf.history import LossHistory
 from dcgan_tf.hooks import Hook, ProgressGrids
 from dcgan_tf.progress import ProgressBar
-from dcgan_tf.steps import Stepper, batch_groups
+from dcgan_tf.steps import batch_groups
 
 OUTPUT_FILES = (
     "image_at_*.png",
@@ -67,6 +68,8 @@ def train(
     `hooks` run after the progress grids at each moment of `hooks.Hook` (quality, summaries).
     Raises TrainingInterrupted after saving on Ctrl-C.
     """
+    distribution = Distribution.for_config(config)  # --strategy; nothing to do on one device
+    config = distribution.worker_config(config)  # only the chief writes into config.out & co.
     out, checkpoint_dir = Path(config.out), Path(config.checkpoint_dir)
 
     # 1. Set up: move an old run aside on --fresh, then build or restore the state.
@@ -75,14 +78,16 @@ def train(
             moved = move_aside(directory, patterns)
             if moved:
                 log(f"--fresh: moved the previous run's files to {moved}")
-    state = build_state(
-        config.noise_dim,
-        config.learning_rate,
-        config.seed,
-        config.model,
-        config.channels,
-        config.precision,
-    )
+    with distribution.scope():
+        state = build_state(
+            config.noise_dim,
+            config.learning_rate,
+            config.seed,
+            config.model,
+            config.channels,
+            config.precision,
+        )
+    distribution.prepare(state, config)
     spec = state.spec
     manager = make_manager(state, checkpoint_dir)
     saved = load_saved_config(checkpoint_dir) if manager.latest_checkpoint else None
@@ -103,7 +108,7 @@ def train(
     steps_per_epoch = math.ceil(len(images) / config.batch_size)
     # --steps counts steps (the last epoch may end early); otherwise --epochs counts epochs.
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
-    train_steps = Stepper(state, config)  # the tutorial's step, or a faster form of it
+    train_steps = distribution.stepper(state, config)  # the tutorial's step, or a faster form
     hooks = [ProgressGrids(out, config.channels, config.snapshot_steps, log), *hooks]
 
     # The loop counts steps in Python (no device reads in the hot path) and writes the counts
@@ -141,6 +146,7 @@ def train(
 
             # 2. One pass over the data, in an order fixed by (seed, epoch).
             batches = make_dataset(data, config.batch_size, config.seed, epoch, epoch_step, labels)
+            batches = distribution.distribute(batches, len(images), config.batch_size, epoch_step)
             for group in batch_groups(batches, config.steps_per_call, steps_until_a_stop):
                 for (batch_images, *_), losses in zip(group, train_steps(group), strict=True):
                     if not all(math.isfinite(v) for v in losses.values()):

@@ -1,0 +1,82 @@
+"""Helper of test_distribute.py, run as its own process: TensorFlow's CPU split into 2 logical
+devices (possible only before TensorFlow initialises its devices, hence not inside pytest).
+
+    python tests/replicas.py '[{"model": "dcgan", "steps": 1, ...}, ...]'
+
+trains each config twice with `train` (dropout off), on one device (--strategy default) and
+under MirroredStrategy over the 2 logical CPUs (--strategy mirrored), and prints one JSON line,
+a list with one result per config: the largest weight difference between the two runs, the
+losses of both, the steps done and the replica count; or {"error": ...} for a refused config.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import tensorflow as tf
+
+CPU = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(CPU, [tf.config.LogicalDeviceConfiguration()] * 2)
+
+import keras  # noqa: E402
+import numpy as np  # noqa: E402
+from conftest import synthetic_digits  # noqa: E402
+
+from dcgan_tf import training  # noqa: E402
+from dcgan_tf.checkpoints import build_state  # noqa: E402
+from dcgan_tf.config import TrainConfig  # noqa: E402
+from dcgan_tf.errors import UserError  # noqa: E402
+
+
+def build_state_without_dropout(*args, **kwargs):
+    """Dropout off: the two runs would otherwise drop different units."""
+    state = build_state(*args, **kwargs)
+    for model in (state.generator, state.discriminator):
+        for layer in model._flatten_layers(include_self=False, recursive=True):
+            if isinstance(layer, keras.layers.Dropout):
+                layer.rate = 0.0
+    return state
+
+
+def weights(state) -> list[np.ndarray]:
+    return [np.asarray(v.numpy()) for v in state.generator.weights + state.discriminator.weights]
+
+
+def main(options: dict) -> dict:
+    count = options.pop("images", 32)
+    images, labels = synthetic_digits(count, seed=5)
+    training.build_state = build_state_without_dropout
+    folder = Path(tempfile.mkdtemp())
+    states, losses = {}, {}
+    for strategy in ("default", "mirrored"):
+        config = TrainConfig(
+            out=str(folder / strategy / "out"),
+            checkpoint_dir=str(folder / strategy / "ck"),
+            strategy=strategy,
+            **options,
+        )
+        states[strategy] = training.train(config, images, log=lambda _: None, image_labels=labels)
+        rows = (folder / strategy / "out" / "losses.csv").read_text().splitlines()[1:]
+        losses[strategy] = [[float(x) for x in row.split(",")[2:]] for row in rows]
+    one, two = weights(states["default"]), weights(states["mirrored"])
+    return {
+        "max_difference": max(float(np.abs(a - b).max()) for a, b in zip(one, two, strict=True)),
+        "steps": int(states["mirrored"].step),
+        "losses_one_device": losses["default"],
+        "losses_replicas": losses["mirrored"],
+        "replicas": training.Distribution.for_config(config).replicas,
+    }
+
+
+def run(options: dict) -> dict:
+    try:
+        return main(options)
+    except UserError as err:
+        return {"error": str(err)}
+
+
+if __name__ == "__main__":
+    print(json.dumps([run(options) for options in json.loads(sys.argv[1])]))

@@ -1,0 +1,156 @@
+"""--strategy: one step over 2 replicas equals one step on one device (same global batch and
+noise, dropout off), checked in a process whose CPU is split into 2 logical devices
+(tests/replicas.py); and the single-device path stays the one it was."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dcgan_tf import losses
+from dcgan_tf.config import TrainConfig
+from dcgan_tf.distribute import Distribution, is_chief, make_strategy, replica_slice
+from dcgan_tf.errors import UserError
+from dcgan_tf.steps import Stepper
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def on_two_replicas(*cases: dict) -> list[dict]:
+    """Each case trained on one device and on 2 logical CPUs; see tests/replicas.py."""
+    env = {**os.environ, "PYTHONPATH": f"{REPO}:{REPO / 'tests'}", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, str(REPO / "tests" / "replicas.py"), json.dumps(cases)],
+        env=env, capture_output=True, text=True, timeout=1200,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+ONE_STEP = {"steps": 1, "batch_size": 16, "images": 32}
+
+
+@pytest.fixture(scope="module")
+def one_step():
+    """The equivalence CI runs (about 15 s): dcgan, its batch norm synchronized."""
+    (result,) = on_two_replicas({**ONE_STEP, "sync_batch_norm": True})
+    return result
+
+
+def test_one_step_over_two_replicas_leaves_the_weights_of_one_step_on_one_device(one_step):
+    assert one_step["replicas"] == 2 and one_step["steps"] == 1
+    assert one_step["max_difference"] < 1e-5
+    np.testing.assert_allclose(
+        one_step["losses_replicas"], one_step["losses_one_device"], rtol=1e-5
+    )
+
+
+@pytest.fixture(scope="module")
+def matrix():
+    names = ["dcgan_per_replica_bn", "cdcgan", "gan", "k2", "bfloat16", "float16", "tiny_last"]
+    names.append("partial")
+    cases = [
+        ONE_STEP,
+        {**ONE_STEP, "model": "cdcgan", "sync_batch_norm": True},
+        {**ONE_STEP, "model": "gan", "batch_size": 16},
+        {"steps": 3, "batch_size": 8, "images": 24, "steps_per_call": 2, "sync_batch_norm": True},
+        {**ONE_STEP, "precision": "mixed_bfloat16", "sync_batch_norm": True},
+        {**ONE_STEP, "precision": "mixed_float16", "sync_batch_norm": True},
+        {"epochs": 1, "batch_size": 16, "images": 17},  # a last batch of 1 for 2 replicas
+        {"epochs": 1, "batch_size": 16, "images": 21, "sync_batch_norm": True},  # 16, then 5
+    ]
+    return dict(zip(names, on_two_replicas(*cases), strict=True))
+
+
+@pytest.mark.slow
+def test_a_last_batch_not_divisible_by_the_replicas_trains_like_on_one_device(matrix):
+    result = matrix["partial"]  # 21 images: a batch of 16, then 5 split 3 + 2
+    assert result["steps"] == 2
+    assert result["max_difference"] < 1e-5
+
+
+@pytest.mark.slow
+def test_without_sync_batch_norm_each_replica_normalises_with_its_own_statistics(matrix):
+    # The generator's batch norm sees 8 images a replica instead of 16: other weights.
+    assert matrix["dcgan_per_replica_bn"]["max_difference"] > 1e-4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["cdcgan", "gan", "k2"])
+def test_the_equivalence_holds_for_each_model_and_steps_per_call(matrix, case):
+    assert matrix[case]["max_difference"] < 1e-5, matrix[case]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", ["bfloat16", "float16"])
+def test_16_bit_steps_over_replicas_agree_with_one_device(matrix, case):
+    result = matrix[case]
+    np.testing.assert_allclose(result["losses_replicas"], result["losses_one_device"], rtol=1e-2)
+
+
+@pytest.mark.slow
+def test_a_last_batch_smaller_than_the_replica_count_is_refused_clearly(matrix):
+    assert "leaves some of the 2 replicas without images" in matrix["tiny_last"]["error"]
+
+
+# The single-device path: no strategy, no wrapper.
+
+
+def test_default_strategy_keeps_the_single_device_stepper_and_dataset(tmp_path):
+    distribution = Distribution.for_config(TrainConfig(strategy="default"))
+    assert distribution.strategy is None and distribution.replicas == 1
+    dataset = tf.data.Dataset.range(3)
+    assert distribution.distribute(dataset, 3, 1) is dataset
+    config = TrainConfig(out=str(tmp_path))
+    assert distribution.worker_config(config) is config
+    from dcgan_tf.checkpoints import build_state
+
+    state = build_state(100, 1e-4, 0)
+    assert type(distribution.stepper(state, config)) is Stepper
+
+
+def test_auto_without_several_gpus_is_the_default_path():
+    assert len(tf.config.list_logical_devices("GPU")) < 2  # this machine
+    assert make_strategy("auto") is None
+
+
+def test_multiworker_without_tf_config_is_a_one_line_error(monkeypatch):
+    monkeypatch.delenv("TF_CONFIG", raising=False)
+    with pytest.raises(UserError, match="needs TF_CONFIG"):
+        make_strategy("multiworker")
+
+
+def test_an_unknown_strategy_is_refused():
+    with pytest.raises(UserError, match="unknown --strategy"):
+        TrainConfig(strategy="tpu")
+
+
+@pytest.mark.parametrize("size", [16, 5, 1])
+def test_replica_parts_cut_a_batch_as_array_split_does(size):
+    starts_lengths = [replica_slice(tf.constant(size), 2, tf.constant(r)) for r in range(2)]
+    parts = [np.arange(size)[int(s) : int(s) + int(n)] for s, n in starts_lengths]
+    expected = np.array_split(np.arange(size), 2)
+    assert [p.tolist() for p in parts] == [e.tolist() for e in expected]
+
+
+def test_the_chief_is_the_chief_task_or_worker_zero():
+    assert is_chief(None, None)
+    assert is_chief("chief", 0) and is_chief("worker", 0)
+    assert not is_chief("worker", 1)
+
+
+def test_per_example_losses_average_to_the_tutorials_batch_mean():
+    logits = tf.constant([[0.3], [-1.2], [2.0]])
+    labels = tf.ones_like(logits)
+    per_example = losses.per_example_cross_entropy(labels, logits)
+    assert per_example.shape == (3,)
+    np.testing.assert_allclose(
+        tf.reduce_mean(per_example), losses.cross_entropy(labels, logits), rtol=1e-6
+    )
