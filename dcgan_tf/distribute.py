@@ -32,6 +32,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -68,7 +69,8 @@ def peer_lost_is_an_error() -> Iterator[None]:
     try:
         yield
     except PEER_LOST as err:
-        first_line = (str(err).strip() or type(err).__name__).splitlines()[0][:200]
+        detail = re.sub(r"\{\{.*?\}\}\s*", "", str(err).strip()).splitlines()
+        first_line = (detail[0] if detail else type(err).__name__)[:160]
         raise WorkerLost(
             f"lost contact with another worker ({first_line}); restart every worker with the "
             "same command to resume from the last checkpoint"
@@ -138,6 +140,10 @@ class Distribution:
             "MultiWorkerMirroredStrategy",  # TF's internal name
         )
         return f"{name} over {self.replicas} replica(s){role}"
+
+    @staticmethod
+    def quiet(_: str) -> None:
+        """The log of a non-chief worker: the chief's log speaks for the run."""
 
     def scope(self) -> contextlib.AbstractContextManager:
         """Variables made inside are mirrored on every replica (nothing changes without one)."""
@@ -220,7 +226,9 @@ def copy_latest_checkpoint(source: Path, target: Path) -> None:
     for path in files:
         if path.exists():
             shutil.copy2(path, target / path.name)
-    tf.train.update_checkpoint_state(str(target), str(target / name))
+    # The `checkpoint` index, as CheckpointManager writes it (names relative to the folder).
+    index = f'model_checkpoint_path: "{name}"\nall_model_checkpoint_paths: "{name}"\n'
+    (target / "checkpoint").write_text(index)
 
 
 def replica_slice(

@@ -70,6 +70,7 @@ def train(
     """
     distribution = Distribution.for_config(config)  # --strategy; nothing to do on one device
     config = distribution.worker_config(config)  # only the chief writes into config.out & co.
+    log = log if distribution.is_chief else distribution.quiet
     out, checkpoint_dir = Path(config.out), Path(config.checkpoint_dir)
 
     # 1. Set up: move an old run aside on --fresh, then build or restore the state.

@@ -4,6 +4,7 @@ noise, dropout off), checked in a process whose CPU is split into 2 logical devi
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -16,7 +17,15 @@ import tensorflow as tf
 
 from dcgan_tf import losses
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.distribute import Distribution, is_chief, make_strategy, replica_slice
+from dcgan_tf.distribute import (
+    _STRATEGIES,
+    Distribution,
+    ReplicatedStepper,
+    copy_latest_checkpoint,
+    is_chief,
+    make_strategy,
+    replica_slice,
+)
 from dcgan_tf.errors import UserError
 from dcgan_tf.steps import Stepper
 
@@ -47,6 +56,7 @@ def one_step():
 def test_one_step_over_two_replicas_leaves_the_weights_of_one_step_on_one_device(one_step):
     assert one_step["replicas"] == 2 and one_step["steps"] == 1
     assert one_step["max_difference"] < 1e-5
+    assert one_step["restored_difference"] == 0.0  # the checkpoint restores on one device
     np.testing.assert_allclose(
         one_step["losses_replicas"], one_step["losses_one_device"], rtol=1e-5
     )
@@ -154,3 +164,52 @@ def test_per_example_losses_average_to_the_tutorials_batch_mean():
     np.testing.assert_allclose(
         tf.reduce_mean(per_example), losses.cross_entropy(labels, logits), rtol=1e-6
     )
+
+
+# The strategy.run path in this process: MirroredStrategy over the one CPU (one replica).
+
+
+def test_the_strategy_run_path_on_one_replica_trains_like_the_default_path(tmp_path, monkeypatch):
+    from conftest import synthetic_digits
+
+    from dcgan_tf.training import train
+
+    images = synthetic_digits(24, seed=2)[0]
+
+    def run(name: str, distribution: Distribution | None):
+        config = TrainConfig(epochs=1, batch_size=16, strategy=name, out=str(tmp_path / name))
+        config = dataclasses.replace(config, checkpoint_dir=str(tmp_path / name / "ck"))
+        if distribution is not None:
+            monkeypatch.setitem(_STRATEGIES, name, distribution.strategy)
+        return train(config, images, log=lambda _: None)
+
+    one = run("default", None)
+    mirrored = run("mirrored", Distribution(tf.distribute.MirroredStrategy(["/cpu:0"])))
+    assert int(mirrored.step) == 2
+    for a, b in zip(one.generator.weights, mirrored.generator.weights, strict=True):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), atol=1e-5, rtol=0)
+
+
+def test_jit_compile_with_cpu_replicas_is_a_one_line_error():
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    from dcgan_tf.checkpoints import build_state
+
+    with strategy.scope():
+        state = build_state(100, 1e-4, 0)
+    with pytest.raises(UserError, match="--jit-compile with --strategy needs GPU replicas"):
+        ReplicatedStepper(state, TrainConfig(jit_compile=True), strategy)
+
+
+def test_a_worker_starts_from_a_copy_of_the_chiefs_newest_checkpoint(tmp_path):
+    from dcgan_tf.checkpoints import build_state, make_manager, restore_latest
+
+    state = build_state(100, 1e-4, 0)
+    manager = make_manager(state, tmp_path / "chief")
+    manager.save()
+    state.step.assign(7)
+    manager.save()
+    copy_latest_checkpoint(tmp_path / "chief", tmp_path / "worker")
+    other = build_state(100, 1e-4, 1)
+    restored = restore_latest(other, make_manager(other, tmp_path / "worker"))
+    assert restored == str(tmp_path / "worker" / "ckpt-2")
+    assert int(other.step) == 7
