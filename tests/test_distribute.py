@@ -48,11 +48,12 @@ ONE_STEP = {"steps": 1, "batch_size": 16, "images": 32}
 
 @pytest.fixture(scope="module")
 def one_step():
-    """The equivalence CI runs (about 15 s): dcgan, its batch norm synchronized."""
+    """dcgan, its batch norm synchronized (a process of its own: 15-150 s here, hence slow)."""
     (result,) = on_two_replicas({**ONE_STEP, "sync_batch_norm": True})
     return result
 
 
+@pytest.mark.slow
 def test_one_step_over_two_replicas_leaves_the_weights_of_one_step_on_one_device(one_step):
     assert one_step["replicas"] == 2 and one_step["steps"] == 1
     assert one_step["max_difference"] < 1e-5
