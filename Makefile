@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup train test test-slow lint format gif quality clean-venv
+.PHONY: setup train test test-slow lint format gif quality bench clean-venv
 
 setup: $(STAMP)
 
@@ -41,3 +41,6 @@ clean-venv:
 
 quality: $(STAMP)  ## Train 25 epochs on offline MNIST, write QUALITY.md (about 15 minutes on 2 cores).
 	$(PY) -m dcgan_tf.quality --data-dir $(or $(DATA_DIR),../shared/data/mnist)
+
+bench: $(STAMP)  ## Time dcgan_tf beside the tutorial's loop and step, every speed option; writes BENCHMARKS.md (~25 min).
+	$(PY) -m dcgan_tf.bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) $(ARGS)

@@ -58,6 +58,9 @@ HELP = {
 }
 
 
+METAVARS = {"steps_per_call": "K"}
+
+
 def int_list(text: str) -> tuple[int, ...]:
     """'0,10000,60000' -> (0, 10000, 60000)."""
     try:
@@ -89,7 +92,9 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
             type=kind,
             default=argparse.SUPPRESS if only_given else field.default,
             choices=CHOICES.get(field.name),
-            metavar=None if field.name in CHOICES else field.name.split("_")[-1].upper(),
+            metavar=None
+            if field.name in CHOICES
+            else METAVARS.get(field.name, field.name.split("_")[-1].upper()),
             help=HELP[field.name],
         )
     parser.add_argument(
@@ -104,15 +109,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     gif_only = build_parser().parse_args(argv).gif_only  # --help and flag errors answer here
     given = vars(build_parser(only_given=True).parse_args(argv))
     given.pop("gif_only", None)
-    return run_command(lambda: run(TrainConfig.for_model(**given), gif_only))
+    return run_command(lambda: run(given, gif_only))
 
 
-def run(config: TrainConfig, gif_only: bool) -> int:
+def run(given: dict, gif_only: bool) -> int:
+    """Train with the flags `given` (the others from the model's preset and the defaults)."""
+    config = TrainConfig.for_model(**given)  # bad values fail here, before TensorFlow loads
     tf = import_tensorflow()
     from dcgan_tf.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.data import load_split
     from dcgan_tf.devices import describe_device, select_device
     from dcgan_tf.evaluation import QualityHook
+    from dcgan_tf.fast import resolve_fast
     from dcgan_tf.images import build_gif
     from dcgan_tf.training import TrainingInterrupted, train
 
@@ -120,6 +128,10 @@ def run(config: TrainConfig, gif_only: bool) -> int:
         print(f"Wrote {build_gif(config.out)}")
         return 0
     device = select_device(config.device)
+    if config.fast:  # the device's fastest measured options; flags given still win
+        config = resolve_fast(given, device)
+        speed = ("precision", "jit_compile", "steps_per_call")
+        print("--fast: " + ", ".join(f"{name} {getattr(config, name)}" for name in speed))
     source = config.data_dir or "tensorflow-datasets"
     images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
     print(f"Data: {len(images)} images, {config.dataset}/{config.split}, from {source}")
