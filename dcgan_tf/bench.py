@@ -93,26 +93,26 @@ def describe_machine() -> str:
 
 
 def plan(args: argparse.Namespace, fast: dict) -> dict[str, dict[str, Case]]:
-    """The cases of each table of the report."""
+    """The cases of each table of the report (every case runs once per round)."""
     epochs = {"epochs": args.epochs}
-    steps = {"repeats": args.steps}
     options = {k: OPTIONS[k] for k in ("default", "bfloat16")} if args.quick else OPTIONS
     sizes = (64,) if args.quick else (64, 128, 256, 512, 1024)
+
+    def steps(chosen: dict, repeats: int = args.steps, **extra: object) -> Case:
+        return ("steps", {}, {"options": json.dumps(chosen), "repeats": repeats, **extra})
+
     return {
         "epochs": {
             "notebook": ("notebook", {}, epochs),
             "default": ("dcgan_tf", {}, epochs),
             "--fast": ("dcgan_tf", fast, epochs),
             "pipeline": ("pipeline", {}, epochs),
+            "duel": ("duel", {}, epochs),
         },
-        "steps": {
-            "notebook step": ("notebook_step", {}, steps),
-            **{name: ("step", settings, steps) for name, settings in options.items()},
-        },
+        "steps": {"all": steps(options)},
+        "memory": {name: steps({name: settings}, repeats=1) for name, settings in options.items()},
         "scaling": {
-            f"{size}{label}": ("step", settings, {**steps, "batch_size": size})
-            for size in sizes
-            for label, settings in (("", {}), (" --fast", fast))
+            str(size): steps({"default": {}, "--fast": fast}, batch_size=size) for size in sizes
         },
     }
 
@@ -131,7 +131,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--epochs", type=int, default=3, help="epochs per run, the first is warm-up (default: 3)"
     )
     parser.add_argument("--repeats", type=int, default=3, help="rounds of every case (default: 3)")
-    parser.add_argument("--steps", type=int, default=12, help="timed steps per step case")
+    parser.add_argument(
+        "--steps", type=int, default=12, help="timed calls of each step per round (default: 12)"
+    )
     parser.add_argument("--out", default="BENCHMARKS.md", help="the report (default: %(default)s)")
     parser.add_argument(
         "--quick", action="store_true", help="one tiny round of a few cases; no report file (CI)"

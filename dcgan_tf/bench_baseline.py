@@ -28,23 +28,18 @@ def run_notebook_loop(
     images: np.ndarray, epochs: int, batch_size: int, out: Path
 ) -> list[tuple[float, int]]:
     """Train as the notebook does; returns (seconds, images) of each epoch."""
+    train_dataset = notebook_dataset(images, batch_size)
+    notebook = Notebook(batch_size, out)
+    return [
+        (notebook.run_epoch(train_dataset, epoch), len(images)) for epoch in range(1, epochs + 1)
+    ]
+
+
+def notebook_dataset(images: np.ndarray, batch_size: int) -> tf.data.Dataset:
     train_images = images.reshape(images.shape[0], 28, 28, 1).astype("float32")
     train_images = (train_images - 127.5) / 127.5  # Normalize the images to [-1, 1]
     buffer_size = len(train_images)
-    train_dataset = (
-        tf.data.Dataset.from_tensor_slices(train_images).shuffle(buffer_size).batch(batch_size)
-    )
-    notebook = Notebook(batch_size, out)
-    timings = []
-    for epoch in range(epochs):
-        start = time.time()
-        for image_batch in train_dataset:
-            notebook.train_step(image_batch)
-        notebook.generate_and_save_images(epoch + 1)
-        if (epoch + 1) % 15 == 0:
-            notebook.checkpoint.save(file_prefix=str(out / "ckpt"))
-        timings.append((time.time() - start, len(train_images)))
-    return timings
+    return tf.data.Dataset.from_tensor_slices(train_images).shuffle(buffer_size).batch(batch_size)
 
 
 class Notebook:
@@ -96,6 +91,16 @@ class Notebook:
 
         self.train_step, self.checkpoint = train_step, checkpoint
         self.generator, self.seed = generator, seed
+
+    def run_epoch(self, train_dataset: tf.data.Dataset, epoch: int) -> float:
+        """The notebook's `train` for one epoch (1-based); its seconds."""
+        start = time.time()
+        for image_batch in train_dataset:
+            self.train_step(image_batch)
+        self.generate_and_save_images(epoch)
+        if epoch % 15 == 0:
+            self.checkpoint.save(file_prefix=str(self.out / "ckpt"))
+        return time.time() - start
 
     def generate_and_save_images(self, epoch: int) -> None:
         predictions = self.generator(self.seed, training=False)

@@ -4,10 +4,11 @@ Each case runs in its own process (as a user's run would), so thread pools, comp
 memory peaks of one case never touch another. Cases:
 
     notebook       the tutorial's own loop (`bench_baseline.py`), whole epochs
-    notebook_step  the tutorial's train step alone, fed the same batch, at `--batch-size`
     dcgan_tf       `training.train` as `generate` runs it, with all its per-epoch work;
-                   `--set precision=mixed_bfloat16 --set jit_compile=true ...` adds options
-    step           the train step alone, fed the same batch, at `--batch-size`
+                   `--set precision='"mixed_bfloat16"' --set jit_compile=true` adds options
+    duel           dcgan_tf's epochs and the notebook's, taking turns in one process
+    steps          the notebook's train step and dcgan_tf's with each of `--options`, taking
+                   turns call by call, fed the same batch, at `--batch-size`
     pipeline       the input pipeline alone (`data.make_dataset`), no training
 """
 
@@ -21,6 +22,7 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -58,35 +60,81 @@ def run_dcgan_tf(images: np.ndarray, args: argparse.Namespace, work: Path) -> di
     return {"epochs": epochs, "config": dataclasses.asdict(config)}
 
 
-def run_step(images: np.ndarray, args: argparse.Namespace, notebook: bool) -> dict:
-    """Seconds per step of the bare train step, fed the same batch each time: the notebook's
-    (`notebook`) or dcgan_tf's Stepper with the `--set` options."""
+def make_step_runners(
+    images: np.ndarray, batch_size: int, options: dict[str, dict]
+) -> dict[str, tuple[int, Callable[[], object]]]:
+    """name -> (steps per call, a call): the notebook's step and a Stepper per option."""
     import tensorflow as tf
 
     from dcgan_tf.bench_baseline import Notebook
     from dcgan_tf.checkpoints import build_state
     from dcgan_tf.config import TrainConfig
     from dcgan_tf.data import to_model_range
+    from dcgan_tf.steps import Stepper
 
-    batch = tf.constant(to_model_range(np.resize(images, (args.batch_size, 28, 28))))
-    config = TrainConfig(batch_size=args.batch_size, **parse_settings(args.set))
-    if notebook:
-        train_step = Notebook(args.batch_size, Path(".")).train_step
-        steps, run = 1, lambda: train_step(batch)
-    else:
-        from dcgan_tf.steps import Stepper
-
+    batch = tf.constant(to_model_range(np.resize(images, (batch_size, 28, 28))))
+    notebook_step = Notebook(batch_size, Path(".")).train_step
+    runners = {"notebook step": (1, lambda: notebook_step(batch))}
+    for name, settings in options.items():
+        config = TrainConfig(batch_size=batch_size, **settings)
         stepper = Stepper(build_state(100, 1e-4, 0, precision=config.precision), config)
         group = [(batch,)] * config.steps_per_call
-        steps, run = len(group), lambda: stepper(group)
-    for _ in range(2):  # warm-up: tracing, XLA compilation, oneDNN primitive creation
+        runners[name] = (len(group), lambda stepper=stepper, group=group: stepper(group))
+    return runners
+
+
+def run_steps(images: np.ndarray, args: argparse.Namespace) -> dict:
+    """Seconds per step of each step, fed the same batch again and again. The steps take turns
+    call by call in this one process, so a machine that slows down slows them all alike."""
+    options = json.loads(args.options)
+    runners = make_step_runners(images, args.batch_size, options)
+    for _, run in runners.values():  # warm-up: tracing, XLA compilation, oneDNN primitives
         run()
-    times = []
-    for _ in range(max(1, args.repeats // steps)):
-        start = time.perf_counter()
         run()
-        times.append((time.perf_counter() - start) / steps)
-    return {"step_seconds": times}
+    seconds: dict[str, list[float]] = {name: [] for name in runners}
+    for _ in range(args.repeats):
+        for name, (steps, run) in runners.items():
+            start = time.perf_counter()
+            run()
+            seconds[name].append((time.perf_counter() - start) / steps)
+    return {"step_seconds": seconds}
+
+
+def run_duel(images: np.ndarray, args: argparse.Namespace, work: Path) -> dict:
+    """dcgan_tf's epochs and the notebook's epochs taking turns in one process: after each of
+    dcgan_tf's epochs (grids, checkpoint and all), a hook runs one epoch of the notebook's loop.
+    Each epoch's own time is kept; the hook's time is taken out of dcgan_tf's."""
+    from dcgan_tf.bench_baseline import Notebook, notebook_dataset
+    from dcgan_tf.config import TrainConfig
+    from dcgan_tf.hooks import Hook
+    from dcgan_tf.training import train
+
+    notebook = Notebook(args.batch_size, work)
+    dataset = notebook_dataset(images, args.batch_size)
+    notebook_epochs: list[float] = []
+
+    class NotebookEpoch(Hook):
+        def on_epoch_end(self, epoch: int, state: object) -> None:
+            notebook_epochs.append(notebook.run_epoch(dataset, epoch))
+
+    ours: list[float] = []
+
+    def log(line: str) -> None:
+        match = re.match(r"Time for epoch \d+ is ([\d.e+-]+) sec", line)
+        if match:
+            ours.append(float(match.group(1)) - notebook_epochs[-1])
+
+    config = TrainConfig(
+        epochs=args.epochs,
+        batch_size=args.batch_size,
+        out=str(work / "out"),
+        checkpoint_dir=str(work / "ck"),
+    )
+    train(config, images, log=log, hooks=[NotebookEpoch()])
+    return {
+        "epochs": [(seconds, len(images)) for seconds in ours],
+        "notebook_epochs": [(seconds, len(images)) for seconds in notebook_epochs],
+    }
 
 
 def run_pipeline(images: np.ndarray, args: argparse.Namespace) -> dict:
@@ -108,9 +156,8 @@ def run_pipeline(images: np.ndarray, args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dcgan_tf.bench_cases")
-    parser.add_argument(
-        "case", choices=("notebook", "dcgan_tf", "notebook_step", "step", "pipeline")
-    )
+    parser.add_argument("case", choices=("notebook", "dcgan_tf", "duel", "steps", "pipeline"))
+    parser.add_argument("--options", default='{"default": {}}', help="steps: name -> fields")
     parser.add_argument("--data-dir", help="MNIST IDX files; synthetic digits when absent")
     parser.add_argument("--split", default="test")
     parser.add_argument("--images", type=int, default=0, help="use the first N images (0: all)")
@@ -136,8 +183,10 @@ def main(argv: list[str] | None = None) -> int:
             result = {"epochs": run_notebook_loop(images, args.epochs, args.batch_size, Path(work))}
         elif args.case == "dcgan_tf":
             result = run_dcgan_tf(images, args, Path(work))
-        elif args.case in ("notebook_step", "step"):
-            result = run_step(images, args, notebook=args.case == "notebook_step")
+        elif args.case == "duel":
+            result = run_duel(images, args, Path(work))
+        elif args.case == "steps":
+            result = run_steps(images, args)
         else:
             result = run_pipeline(images, args)
     result["peak_memory_mb"] = peak_memory_mb()
