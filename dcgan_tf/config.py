@@ -55,6 +55,9 @@ class TrainConfig:
     channels: int = 1  # 1 gray | 3 RGB (with --dataset folder)
     steps: int = 0  # train until this many steps are done instead of --epochs (0: off)
     snapshot_steps: tuple[int, ...] = ()  # also save a grid after these steps (0: before any)
+    # Going back to an older epoch (dcgan_tf/going_back.py):
+    keep_every: int = 0  # keep every Nth epoch's checkpoint in CHECKPOINT_DIR/kept/ (0: off)
+    resume_from: str | None = None  # continue from this checkpoint; newer ones are moved aside
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:
@@ -80,6 +83,10 @@ class TrainConfig:
             raise UserError(f"--eval-samples must be at least 10, got {self.eval_samples}")
         if not 0 < self.learning_rate < float("inf"):
             raise UserError(f"--learning-rate must be a positive number, got {self.learning_rate}")
+        if self.keep_every < 0:
+            raise UserError(f"--keep-every must be 0 (off) or more, got {self.keep_every}")
+        if self.resume_from and self.fresh:
+            raise UserError("--resume-from and --fresh contradict each other; choose one")
         if self.steps < 0 or any(s < 0 for s in self.snapshot_steps):
             raise UserError("--steps and --snapshot-steps must not be negative")
         if self.channels not in (1, 3):

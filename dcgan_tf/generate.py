@@ -47,6 +47,11 @@ HELP = {
     "steps": "train until this many steps are done instead of --epochs (default: 0, off)",
     "snapshot_steps": "also save OUT/image_at_step_N.png after these steps, e.g. 0,10000,60000 "
     "(0: before training)",
+    "keep_every": "keep every Nth epoch's checkpoint for good, as CHECKPOINT_DIR/kept/epoch-NNNN, "
+    "besides the newest three (default: %(default)s, off)",
+    "resume_from": "continue from this checkpoint (e.g. CHECKPOINT_DIR/kept/epoch-0019) in the "
+    "current folders: newer checkpoints and later images are moved into old-<time>/ folders, the "
+    "loss history is cut back to it; a one-time jump: rerun without it to continue",
 }
 
 
@@ -67,8 +72,10 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
         description="Train the TensorFlow tutorial's DCGAN on MNIST: a 4x4 grid per epoch, "
         "a GIF of the progression, checkpoints, and a loss history. Ctrl-C saves; run the "
         "same command again to resume. --model trains the other GANs of the course material.",
-        epilog="Exit status: 0 done, 2 bad input or missing data, 3 training diverged (NaN), "
-        "130 interrupted (saved; rerun to resume).",
+        epilog="Exit status: 0 done, 2 bad input, missing data or a folder another run holds, "
+        "3 training diverged (NaN), 4 a file or checkpoint could not be written (disk full, "
+        "folder not writable; the previous checkpoint is intact), 130 Ctrl-C and 143 SIGTERM "
+        "(saved; rerun to resume).",
     )
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
@@ -100,17 +107,33 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(config: TrainConfig, gif_only: bool) -> int:
+    if gif_only:
+        from dcgan_tf.images import build_gif
+
+        print(f"Wrote {build_gif(config.out)}")
+        return 0
+    from dcgan_tf.files import check_writable_folder, remove_dead_temporary_files
+    from dcgan_tf.locks import lock_folders
+
+    # Before anything slow: the folders must be writable and no other run may be using them.
+    folders = {"--checkpoint-dir": config.checkpoint_dir, "--out": config.out}
+    for flag, folder in folders.items():
+        check_writable_folder(folder, flag)
+    with lock_folders(folders):
+        for folder in folders.values():
+            remove_dead_temporary_files(folder)
+        return train_locked(config)
+
+
+def train_locked(config: TrainConfig) -> int:
+    """Load the data and train, while this process holds the run's folders."""
     tf = import_tensorflow()
     from dcgan_tf.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.data import load_split
     from dcgan_tf.devices import describe_device, select_device
     from dcgan_tf.evaluation import QualityHook
-    from dcgan_tf.images import build_gif
     from dcgan_tf.training import TrainingInterrupted, train
 
-    if gif_only:
-        print(f"Wrote {build_gif(config.out)}")
-        return 0
     device = select_device(config.device)
     source = config.data_dir or "tensorflow-datasets"
     images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
@@ -130,7 +153,7 @@ def run(config: TrainConfig, gif_only: bool) -> int:
             train(config, images, hooks=hooks, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)
-        return 130
+        return stop.exit_code
     return 0
 
 
