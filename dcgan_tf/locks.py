@@ -44,9 +44,11 @@ class FolderLock:
                 f"{self.flag} {self.path.parent} is in use by another run (PID {holder}); "
                 "wait for it to end, stop it, or use another folder"
             ) from None
-        # Ours now: record our PID for the message a second run would print.
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        # Ours now: record our PID for the message a second run would print (best effort: on a
+        # full disk the lock holds all the same, and the write that fails next says why).
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
         self.fd = fd
 
     def release(self) -> None:
