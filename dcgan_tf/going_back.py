@@ -60,6 +60,9 @@ class KeepEvery(Hook):
             return
         prefix = self.folder / KEPT_NAME.format(epoch)
         checkpoint = state.checkpoint()
+        # Checkpoint.write skips the save counter that manager checkpoints hold, and a restore
+        # asserts every object it knows is in the file: create it, so that it is written.
+        checkpoint.save_counter  # noqa: B018
 
         def write() -> str:
             self.folder.mkdir(parents=True, exist_ok=True)
