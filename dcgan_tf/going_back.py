@@ -97,16 +97,20 @@ def go_back_to(
     epoch, step = checkpoint_counters(source)
     source_files = [p for p in source.parent.glob(f"{source.name}.*") if p.suffix != ".tmp"]
 
-    # 1. The checkpoint folder: the rolling checkpoints aside, then PATH in as the newest.
-    moved = move_aside(checkpoint_dir, ("checkpoint", f"{CHECKPOINT_PREFIX}-*"))
-    if moved is not None and source.parent.resolve() == checkpoint_dir.resolve():
-        source_files = [moved / p.name for p in source_files]  # PATH was one of them
+    # 1. The checkpoint folder: PATH copied in under a new number (the data first, the index
+    # last), named alone in the state file, then the other checkpoints moved aside. A kill at
+    # any moment leaves a folder that resumes either the later run or PATH, and loses nothing.
     target = f"{CHECKPOINT_PREFIX}-{next_checkpoint_number(checkpoint_dir)}"
-    # The data first, the index last: a checkpoint without its index is no checkpoint.
     for file in sorted(source_files, key=lambda p: p.suffix == ".index"):
         copy = checkpoint_dir / (target + file.name[len(source.name) :])
         write_atomic_with(copy, lambda tmp, file=file: shutil.copyfile(file, tmp))
     tf.compat.v1.train.update_checkpoint_state(str(checkpoint_dir), target, [target])
+    others = [
+        p.name
+        for p in checkpoint_dir.glob(f"{CHECKPOINT_PREFIX}-*")
+        if p.is_file() and not p.name.startswith(target + ".")
+    ]
+    moved = move_aside(checkpoint_dir, others)
 
     # 2. The output folder: what came after PATH aside, the histories cut back to it.
     old_out = set_aside_later_outputs(out, epoch, step)
