@@ -28,7 +28,13 @@ from dcgan_tf.checkpoints import CHECKPOINT_PREFIX, GanState
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import move_aside, write_atomic, write_atomic_with
 from dcgan_tf.hooks import Hook
-from dcgan_tf.recovery import damage, next_checkpoint_number, unique_folder, write_checkpoint
+from dcgan_tf.recovery import (
+    damage,
+    next_checkpoint_number,
+    unique_folder,
+    write_checkpoint,
+    write_checkpoint_state,
+)
 
 KEPT_FOLDER = "kept"
 KEPT_NAME = "epoch-{:04d}"
@@ -104,7 +110,7 @@ def go_back_to(
     for file in sorted(source_files, key=lambda p: p.suffix == ".index"):
         copy = checkpoint_dir / (target + file.name[len(source.name) :])
         write_atomic_with(copy, lambda tmp, file=file: shutil.copyfile(file, tmp))
-    tf.compat.v1.train.update_checkpoint_state(str(checkpoint_dir), target, [target])
+    write_checkpoint_state(checkpoint_dir, [target])
     others = [
         p.name
         for p in checkpoint_dir.glob(f"{CHECKPOINT_PREFIX}-*")

@@ -28,6 +28,7 @@ import tensorflow as tf
 
 from dcgan_tf.checkpoints import CHECKPOINT_PREFIX
 from dcgan_tf.errors import UserError, WriteFailed
+from dcgan_tf.files import write_atomic
 
 NUMBERED = re.compile(rf"{CHECKPOINT_PREFIX}-(\d+)(?:\.|_temp)")
 # The causes worth naming on their own; any other error is named by its first line.
@@ -127,8 +128,22 @@ def recover_newest(directory: str | Path, log: Callable[[str], None]) -> str | N
         log(f"warning: {directory / 'checkpoint'} is unreadable; rebuilt it from the ckpt-N files")
     if damaged or not from_state:
         survivors = [Path(p).name for p in paths[: paths.index(good) + 1]]
-        tf.compat.v1.train.update_checkpoint_state(str(directory), survivors[-1], survivors)
+        write_checkpoint_state(directory, survivors)
     return good
+
+
+def write_checkpoint_state(directory: str | Path, names: list[str]) -> None:
+    """Write the `checkpoint` state file naming `names` (oldest first, the last the newest), as
+    the manager writes it: paths relative to the folder, so that the folder may be moved, and
+    with timestamps, without which the manager would stop rotating (deleting) them."""
+    directory = Path(directory)
+    lines = [f'model_checkpoint_path: "{names[-1]}"']
+    lines += [f'all_model_checkpoint_paths: "{name}"' for name in names]
+    lines += [
+        f"all_model_checkpoint_timestamps: {(directory / f'{name}.index').stat().st_mtime}"
+        for name in names
+    ]
+    write_atomic(Path(directory) / "checkpoint", ("\n".join(lines) + "\n").encode())
 
 
 def unique_folder(target: Path) -> Path:
