@@ -5,11 +5,11 @@
 looks into that folder, so its rotation of the last three never deletes them, and `sample`,
 `interpolate` and `evaluate --checkpoint CHECKPOINT_DIR/kept/epoch-0019` read them like any other.
 
-`--resume-from PATH` turns the current folders back into a run stopped at PATH: the newer
-checkpoints, later grids, GIF and evaluation files move into `old-<time>/` folders (nothing is
-deleted), losses.csv and quality.csv keep their rows up to PATH's step and epoch (the full files are
-copied into the same `old-<time>/`), and PATH is copied in as the newest checkpoint. The run then
-resumes from it as from any checkpoint: same epoch, step, data order and random state.
+`--resume-from PATH` turns the current folders back into a run stopped at PATH: PATH is copied in
+as the newest checkpoint; the other checkpoints (kept ones after PATH included), later grids, GIF
+and evaluation files move into `old-<time>/` folders (nothing is deleted); losses.csv and
+quality.csv keep their rows up to PATH's step and epoch (full copies go into `old-<time>/`). The
+run then resumes from it as from any checkpoint: same epoch, step, data order and random state.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ from dcgan_tf.recovery import (
 
 KEPT_FOLDER = "kept"
 KEPT_NAME = "epoch-{:04d}"
+KEPT_PATTERN = re.compile(r"epoch-(\d+)\.")
 # Output files that describe the generator after some epoch or step (the number in the name).
 LATER_IMAGES = {
     "epoch": re.compile(r"image_at_epoch_(\d+)\.png"),
@@ -117,6 +118,17 @@ def go_back_to(
         if p.is_file() and not p.name.startswith(target + ".")
     ]
     moved = move_aside(checkpoint_dir, others)
+    # Kept epochs after PATH belong to the run that went on; the new one would overwrite them.
+    later_kept = [
+        p.name
+        for p in (checkpoint_dir / KEPT_FOLDER).glob("epoch-*.*")
+        if (m := KEPT_PATTERN.match(p.name)) and int(m.group(1)) > epoch
+    ]
+    if later_kept:
+        moved = moved or unique_folder(checkpoint_dir / time.strftime("old-%Y%m%d-%H%M%S"))
+        (moved / KEPT_FOLDER).mkdir()
+        for name in later_kept:
+            shutil.move(str(checkpoint_dir / KEPT_FOLDER / name), moved / KEPT_FOLDER / name)
 
     # 2. The output folder: what came after PATH aside, the histories cut back to it.
     old_out = set_aside_later_outputs(out, epoch, step)

@@ -73,7 +73,9 @@ def test_resume_from_moves_newer_checkpoints_and_later_images_aside(run):
     assert sorted(p.name for p in out.glob("image_at_epoch_*")) == [
         "image_at_epoch_0001.png", "image_at_epoch_0002.png"
     ]  # fmt: skip
-    assert len(list((ck / "kept").glob("*.index"))) == 2  # kept ones stay where they are
+    # Kept epochs up to PATH stay; later ones move aside, or the new run would overwrite them.
+    assert [p.name for p in (ck / "kept").glob("*.index")] == ["epoch-0002.index"]
+    assert [p.name for p in (old_ck / "kept").glob("*.index")] == ["epoch-0004.index"]
 
 
 def test_resume_from_one_of_the_newest_three_checkpoints(run):
