@@ -54,6 +54,8 @@ HELP = {
     "loss history is cut back to it; a one-time jump: rerun without it to continue",
 }
 
+METAVARS = {"keep_every": "N", "resume_from": "PATH"}  # where the field name's last word misleads
+
 
 def int_list(text: str) -> tuple[int, ...]:
     """'0,10000,60000' -> (0, 10000, 60000)."""
@@ -88,7 +90,9 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
             type=kind,
             default=argparse.SUPPRESS if only_given else field.default,
             choices=CHOICES.get(field.name),
-            metavar=None if field.name in CHOICES else field.name.split("_")[-1].upper(),
+            metavar=None
+            if field.name in CHOICES
+            else METAVARS.get(field.name, field.name.split("_")[-1].upper()),
             help=HELP[field.name],
         )
     parser.add_argument(

@@ -234,3 +234,6 @@ def check_unfinished_epoch(config: TrainConfig, saved: TrainConfig | None, epoch
             f"the run in {config.checkpoint_dir} stopped inside an epoch; resume it with "
             f"--batch-size {saved.batch_size} --seed {saved.seed}, or use --fresh"
         )
+
+
+StopOnCtrlC = StopOnSignals  # its earlier name (Ctrl-C only), for code that imports it from here

@@ -151,3 +151,20 @@ def test_resuming_a_damaged_run_keeps_the_loss_history_consistent(run):
     train(dataclasses.replace(config), IMAGES, log=quiet)
     rows = (run / "out" / "losses.csv").read_text().splitlines()[1:]
     assert [int(row.split(",")[0]) for row in rows] == list(range(1, 10))
+
+
+def test_a_reader_never_sees_a_checkpoint_still_being_written(run, capsys):
+    """What a save in progress looks like on disk: a temporary folder and a data file without
+    its index, not yet named by the `checkpoint` state file. Readers go by that file."""
+    ck = run / "ck"
+    (ck / "ckpt-4_temp").mkdir()
+    (ck / "ckpt-4_temp" / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"\0" * 100)
+    (ck / "ckpt-4.data-00000-of-00001").write_bytes(b"\0" * 100)
+    assert (
+        sample_main(["--checkpoint-dir", str(ck), "--num", "4", "--output", str(run / "s.png")])
+        == 0
+    )
+    captured = capsys.readouterr()
+    assert f"of {ck / 'ckpt-3'}" in captured.out
+    assert captured.err == ""  # nothing skipped: the unfinished one was never a candidate
+    assert (ck / "ckpt-4_temp").exists()  # and a reader leaves the writer's files alone
