@@ -61,6 +61,9 @@ class TrainConfig:
     jit_compile: bool = False  # compile the train step with XLA
     steps_per_call: int = 1  # train steps inside one tf.function call
     fast: bool = False  # the best measured speed options for the device (fills the three above)
+    # Going back to an older epoch (dcgan_tf/going_back.py):
+    keep_every: int = 0  # keep every Nth epoch's checkpoint in CHECKPOINT_DIR/kept/ (0: off)
+    resume_from: str | None = None  # continue from this checkpoint; newer ones are moved aside
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:
@@ -86,6 +89,10 @@ class TrainConfig:
             raise UserError(f"--eval-samples must be at least 10, got {self.eval_samples}")
         if not 0 < self.learning_rate < float("inf"):
             raise UserError(f"--learning-rate must be a positive number, got {self.learning_rate}")
+        if self.keep_every < 0:
+            raise UserError(f"--keep-every must be 0 (off) or more, got {self.keep_every}")
+        if self.resume_from and self.fresh:
+            raise UserError("--resume-from and --fresh contradict each other; choose one")
         if self.steps < 0 or any(s < 0 for s in self.snapshot_steps):
             raise UserError("--steps and --snapshot-steps must not be negative")
         if self.channels not in (1, 3):

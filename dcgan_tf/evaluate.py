@@ -73,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
 
     select_device("auto")
     start = time.time()
-    path = args.classifier or classifier_path(run_dir, dataset)
+    # A checkpoint kept by --keep-every (CHECKPOINT_DIR/kept/) uses its run's classifier.
+    classifier_dir = run_dir.parent if run_dir.name == "kept" else run_dir
+    path = args.classifier or classifier_path(classifier_dir, dataset)
     if args.classifier and not Path(args.classifier).exists():
         raise UserError(f"--classifier {args.classifier}: no such file")
     samples, source = draw_samples(args)  # first: a bad --images or checkpoint fails at once

@@ -55,10 +55,15 @@ HELP = {
     "single steps (default: %(default)s)",
     "fast": "the fastest measured set of --precision/--jit-compile/--steps-per-call for the "
     "device in use (see BENCHMARKS.md); flags given explicitly win",
+    "keep_every": "keep every Nth epoch's checkpoint for good, as CHECKPOINT_DIR/kept/epoch-NNNN, "
+    "besides the newest three (default: %(default)s, off)",
+    "resume_from": "continue from this checkpoint (e.g. CHECKPOINT_DIR/kept/epoch-0019) in the "
+    "current folders: newer checkpoints and later images are moved into old-<time>/ folders, the "
+    "loss history is cut back to it; a one-time jump: rerun without it to continue",
 }
 
-
-METAVARS = {"steps_per_call": "K"}
+# Where the field name's last word would mislead.
+METAVARS = {"keep_every": "N", "resume_from": "PATH", "steps_per_call": "K"}
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -78,8 +83,10 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
         description="Train the TensorFlow tutorial's DCGAN on MNIST: a 4x4 grid per epoch, "
         "a GIF of the progression, checkpoints, and a loss history. Ctrl-C saves; run the "
         "same command again to resume. --model trains the other GANs of the course material.",
-        epilog="Exit status: 0 done, 2 bad input or missing data, 3 training diverged (NaN), "
-        "130 interrupted (saved; rerun to resume).",
+        epilog="Exit status: 0 done, 2 bad input, missing data or a folder another run holds, "
+        "3 training diverged (NaN), 4 a file or checkpoint could not be written (disk full, "
+        "folder not writable; the previous checkpoint is intact), 130 Ctrl-C and 143 SIGTERM "
+        "(saved; rerun to resume).",
     )
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
@@ -115,18 +122,34 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(given: dict, gif_only: bool) -> int:
     """Train with the flags `given` (the others from the model's preset and the defaults)."""
     config = TrainConfig.for_model(**given)  # bad values fail here, before TensorFlow loads
+    if gif_only:
+        from dcgan_tf.images import build_gif
+
+        print(f"Wrote {build_gif(config.out)}")
+        return 0
+    from dcgan_tf.files import check_writable_folder, remove_dead_temporary_files
+    from dcgan_tf.locks import lock_folders
+
+    # Before anything slow: the folders must be writable and no other run may be using them.
+    folders = {"--checkpoint-dir": config.checkpoint_dir, "--out": config.out}
+    for flag, folder in folders.items():
+        check_writable_folder(folder, flag)
+    with lock_folders(folders):
+        for folder in folders.values():
+            remove_dead_temporary_files(folder)
+        return train_locked(config, given)
+
+
+def train_locked(config: TrainConfig, given: dict) -> int:
+    """Load the data and train, while this process holds the run's folders."""
     tf = import_tensorflow()
     from dcgan_tf.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.data import load_split
     from dcgan_tf.devices import describe_device, select_device
     from dcgan_tf.evaluation import QualityHook
     from dcgan_tf.fast import resolve_fast
-    from dcgan_tf.images import build_gif
     from dcgan_tf.training import TrainingInterrupted, train
 
-    if gif_only:
-        print(f"Wrote {build_gif(config.out)}")
-        return 0
     device = select_device(config.device)
     if config.fast:  # the device's fastest measured options; flags given still win
         config = resolve_fast(given, device)
@@ -150,7 +173,7 @@ def run(given: dict, gif_only: bool) -> int:
             train(config, images, hooks=hooks, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)
-        return 130
+        return stop.exit_code
     return 0
 
 

@@ -78,7 +78,7 @@ def interpolate(state, endpoints, labels, method, steps, channels, out) -> tuple
     """One grid PNG (a row per pair) and one GIF (frame t: every row's t-th image)."""
     import imageio.v3 as iio
 
-    from dcgan_tf.files import write_atomic_with
+    from dcgan_tf.files import write_atomic
     from dcgan_tf.images import image_grid, save_image_grid
     from dcgan_tf.sampling import generate_pixels, lerp, slerp
 
@@ -91,9 +91,9 @@ def interpolate(state, endpoints, labels, method, steps, channels, out) -> tuple
     by_step = pixels.reshape(rows, steps, *pixels.shape[1:]).swapaxes(0, 1)  # (steps, rows, ...)
     frames = np.stack([image_grid(column, columns=rows) for column in by_step])
     frames = np.concatenate([frames, frames[-2:0:-1]])  # there and back again: a seamless loop
-    gif = write_atomic_with(
+    gif = write_atomic(
         out / f"interpolation_{method}.gif",
-        lambda tmp: iio.imwrite(tmp, frames, extension=".gif", duration=120, loop=0),
+        iio.imwrite("<bytes>", frames, extension=".gif", duration=120, loop=0),
     )
     return grid, gif
 

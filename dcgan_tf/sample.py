@@ -99,7 +99,7 @@ def write_samples(
     """Write uint8 images (N, 28, 28, C) as one grid, separate 28x28 PNGs, or one .npy."""
     import imageio.v3 as iio
 
-    from dcgan_tf.files import write_atomic_with
+    from dcgan_tf.files import write_atomic, write_atomic_with
     from dcgan_tf.images import save_image_grid
 
     images = pixels[..., 0] if pixels.shape[-1] == 1 else pixels  # (N, 28, 28) when gray
@@ -116,7 +116,7 @@ def write_samples(
     folder = Path(output or "samples")
     for i, image in enumerate(images):
         path = folder / f"sample_{i:04d}.png"
-        write_atomic_with(path, lambda tmp, image=image: iio.imwrite(tmp, image, extension=".png"))
+        write_atomic(path, iio.imwrite("<bytes>", image, extension=".png"))
     return folder
 
 

@@ -3,6 +3,7 @@ the latent space between two points (linearly or along the sphere)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ import tensorflow as tf
 from dcgan_tf.checkpoints import GanState, build_state, checkpoint_model, restore
 from dcgan_tf.config import TrainConfig, load_saved_config
 from dcgan_tf.errors import UserError
+from dcgan_tf.recovery import damage, newest_intact
 from dcgan_tf.variants import ModelSpec
 
 
@@ -19,17 +21,24 @@ def load_run(
 ) -> tuple[GanState, TrainConfig, str]:
     """The state of a run's newest checkpoint (or of `checkpoint`), its config and its path.
 
+    A damaged newest checkpoint is skipped with a warning; a damaged `checkpoint` is an error.
     The config saved beside the checkpoint says the model's shape; a checkpoint without one (the
     tutorial's) is the tutorial's DCGAN. With `expected_model`, another model type is an error.
     """
-    path = checkpoint or tf.train.latest_checkpoint(str(checkpoint_dir))
+    if checkpoint:
+        if not Path(f"{checkpoint}.index").exists():
+            raise UserError(f"--checkpoint {checkpoint}: no such checkpoint ({checkpoint}.index)")
+        reason = damage(checkpoint)
+        if reason is not None:
+            raise UserError(f"--checkpoint {checkpoint}: cannot restore it: {reason}")
+        path = checkpoint
+    else:  # the newest that restores: a damaged newer one is named and skipped, not touched
+        path = newest_intact(checkpoint_dir, warn)
     if path is None:
         raise UserError(
             f"no checkpoint in {checkpoint_dir}; train first (python -m dcgan_tf.generate) "
             "or pass --checkpoint PATH"
         )
-    if not Path(f"{path}.index").exists():
-        raise UserError(f"--checkpoint {path}: no such checkpoint ({path}.index)")
     config = load_saved_config(Path(path).parent) or TrainConfig()
     model = checkpoint_model(path)
     if expected_model and model != expected_model:
@@ -37,6 +46,11 @@ def load_run(
     state = build_state(config.noise_dim, config.learning_rate, config.seed, model, config.channels)
     restore(state, path)
     return state, config, path
+
+
+def warn(line: str) -> None:
+    """A warning on stderr, so that it never mixes with a command's output."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def draw_noise(spec: ModelSpec, count: int, noise_dim: int, seed: int) -> tf.Tensor:

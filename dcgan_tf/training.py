@@ -6,7 +6,6 @@ One loop for every model of `variants.MODEL_SPECS`; the tutorial's DCGAN is the 
 from __future__ import annotations
 
 import math
-import signal
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -25,9 +24,12 @@ from dcgan_tf.config import TrainConfig, load_saved_config, save_config
 from dcgan_tf.data import make_dataset
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import move_aside
+from dcgan_tf.going_back import KeepEvery, go_back_to
 from dcgan_tf.history import LossHistory
 from dcgan_tf.hooks import Hook, ProgressGrids
 from dcgan_tf.progress import ProgressBar
+from dcgan_tf.recovery import recover_newest, save_next_checkpoint
+from dcgan_tf.signals import StopOnSignals
 from dcgan_tf.steps import Stepper, batch_groups
 
 OUTPUT_FILES = (
@@ -49,7 +51,12 @@ class TrainingDiverged(UserError):
 
 
 class TrainingInterrupted(Exception):
-    """Ctrl-C: the run was saved where it stopped; rerunning the same command resumes it."""
+    """Ctrl-C or SIGTERM: the run was saved where it stopped; rerunning the same command resumes
+    it. `exit_code` is 130 for Ctrl-C, 143 for SIGTERM."""
+
+    def __init__(self, message: str, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def train(
@@ -65,16 +72,20 @@ def train(
     `images` are uint8 (N, 28, 28[, 3]); `image_labels` (N,) for a conditional model. Writes
     grids, GIF, losses and config into `config.out`, checkpoints into `config.checkpoint_dir`.
     `hooks` run after the progress grids at each moment of `hooks.Hook` (quality, summaries).
-    Raises TrainingInterrupted after saving on Ctrl-C.
+    Raises TrainingInterrupted after saving on Ctrl-C or SIGTERM.
     """
     out, checkpoint_dir = Path(config.out), Path(config.checkpoint_dir)
 
-    # 1. Set up: move an old run aside on --fresh, then build or restore the state.
+    # 1. Set up: move an old run aside on --fresh, go back on --resume-from, skip damaged
+    # checkpoints (moved aside, never deleted), then build or restore the state.
     if config.fresh:
         for directory, patterns in ((checkpoint_dir, CHECKPOINT_FILES), (out, OUTPUT_FILES)):
             moved = move_aside(directory, patterns)
             if moved:
                 log(f"--fresh: moved the previous run's files to {moved}")
+    if config.resume_from:
+        go_back_to(config.resume_from, checkpoint_dir, out, log)
+    recover_newest(checkpoint_dir, log)
     state = build_state(
         config.noise_dim,
         config.learning_rate,
@@ -105,6 +116,8 @@ def train(
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
     train_steps = Stepper(state, config)  # the tutorial's step, or a faster form of it
     hooks = [ProgressGrids(out, config.channels, config.snapshot_steps, log), *hooks]
+    if config.keep_every:
+        hooks.append(KeepEvery(checkpoint_dir, config.keep_every, log))
 
     # The loop counts steps in Python (no device reads in the hot path) and writes the counts
     # into the state's variables whenever something outside the loop looks: a checkpoint, the
@@ -119,7 +132,7 @@ def train(
         sync_counters()
         # History first: after a kill between the two, the reload drops the extra rows.
         history.save(out)
-        manager.save()
+        save_next_checkpoint(manager)  # a failed write leaves the previous checkpoint the newest
 
     def done() -> bool:
         return bool(config.steps) and step >= config.steps
@@ -131,7 +144,7 @@ def train(
 
     for hook in hooks:
         hook.on_train_begin(state)
-    with StopOnCtrlC() as ctrl_c:
+    with StopOnSignals() as stop:
         for epoch in range(int(state.epoch) + 1, epochs + 1):
             if done():
                 break
@@ -155,14 +168,15 @@ def train(
                     progress.update(epoch_step, len(batch_images), losses)
                     for hook in hooks:
                         hook.on_step_end(step, epoch, len(batch_images), losses)
-                if ctrl_c.requested or done():
+                if stop.requested or done():
                     break
             progress.close(epoch_step, losses)
-            if ctrl_c.requested:
+            if stop.requested:
                 save_checkpoint()
                 raise TrainingInterrupted(
-                    f"interrupted at epoch {epoch}, step {epoch_step}; saved "
-                    f"{manager.latest_checkpoint}. Run the same command again to resume."
+                    f"{stop.name}: interrupted at epoch {epoch}, step {epoch_step}; saved "
+                    f"{manager.latest_checkpoint}. Run the same command again to resume.",
+                    stop.exit_code,
                 )
             if epoch_step < steps_per_epoch:  # --steps reached inside the epoch
                 save_checkpoint()
@@ -202,6 +216,7 @@ def check_resumable(
                 f"{getattr(config, name)}; use the same value, --fresh, or another --checkpoint-dir"
             )
     ignored = {"epochs", "steps", "fresh", "device", "out", "checkpoint_dir", "snapshot_steps"}
+    ignored |= {"keep_every", "resume_from"}
     changed = [
         f"{name} {getattr(saved, name)} -> {getattr(config, name)}"
         for name in saved.__dataclass_fields__
@@ -221,27 +236,3 @@ def check_unfinished_epoch(config: TrainConfig, saved: TrainConfig | None, epoch
         )
 
 
-class StopOnCtrlC:
-    """Turns the first Ctrl-C into a request the loop honours between steps (so the checkpoint
-    holds whole steps only); a second Ctrl-C stops at once."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.previous = None
-
-    def __enter__(self) -> StopOnCtrlC:
-        try:
-            self.previous = signal.signal(signal.SIGINT, self.handle)
-        except ValueError:  # not the main thread: leave Ctrl-C alone
-            self.previous = None
-        return self
-
-    def handle(self, signum: int, frame: object) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        print("\nCtrl-C: saving after this step (press again to quit at once)", flush=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)
