@@ -55,6 +55,8 @@ class TrainConfig:
     channels: int = 1  # 1 gray | 3 RGB (with --dataset folder)
     steps: int = 0  # train until this many steps are done instead of --epochs (0: off)
     snapshot_steps: tuple[int, ...] = ()  # also save a grid after these steps (0: before any)
+    # Seeing a run (issue 10):
+    tensorboard: bool = True  # write TensorBoard summaries into OUT/tensorboard (--no-tensorboard)
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:

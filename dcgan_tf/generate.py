@@ -47,6 +47,8 @@ HELP = {
     "steps": "train until this many steps are done instead of --epochs (default: 0, off)",
     "snapshot_steps": "also save OUT/image_at_step_N.png after these steps, e.g. 0,10000,60000 "
     "(0: before training)",
+    "tensorboard": "write losses, images/s, grids, quality and the config into OUT/tensorboard "
+    "for `tensorboard --logdir OUT/tensorboard` (default: on; --no-tensorboard: off)",
 }
 
 
@@ -72,8 +74,10 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     )
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
-        if field.type == "bool":
-            parser.add_argument(flag, action="store_true", help=HELP[field.name])
+        if field.type == "bool":  # --flag for an off default; --flag/--no-flag for an on one
+            action = argparse.BooleanOptionalAction if field.default else "store_true"
+            default = argparse.SUPPRESS if only_given else field.default
+            parser.add_argument(flag, action=action, default=default, help=HELP[field.name])
             continue
         kind = {"int": int, "float": float, "tuple[int, ...]": int_list}.get(field.type, str)
         parser.add_argument(
@@ -106,6 +110,8 @@ def run(config: TrainConfig, gif_only: bool) -> int:
     from dcgan_tf.devices import describe_device, select_device
     from dcgan_tf.evaluation import QualityHook
     from dcgan_tf.images import build_gif
+    from dcgan_tf.journal import RunJournal
+    from dcgan_tf.summaries import TensorBoardHook
     from dcgan_tf.training import TrainingInterrupted, train
 
     if gif_only:
@@ -114,19 +120,23 @@ def run(config: TrainConfig, gif_only: bool) -> int:
     device = select_device(config.device)
     source = config.data_dir or "tensorflow-datasets"
     images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
-    print(f"Data: {len(images)} images, {config.dataset}/{config.split}, from {source}")
+    data = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
+    print(f"Data: {data}")
     print(f"Training on {describe_device(device)}")
     try:
         with tf.device(device):
             hooks = []
+            quality = None
             if config.eval_every:
                 path = classifier_path(config.checkpoint_dir, config.dataset)
                 classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
-                hooks.append(
-                    QualityHook(
-                        classifier, config.out, config.eval_every, config.eval_samples, config.seed
-                    )
+                quality = QualityHook(
+                    classifier, config.out, config.eval_every, config.eval_samples, config.seed
                 )
+                hooks.append(quality)
+            if config.tensorboard:
+                hooks.append(TensorBoardHook(config, quality))
+            hooks.append(RunJournal(config.out, describe_device(device), data))
             train(config, images, hooks=hooks, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)

@@ -39,6 +39,9 @@ OUTPUT_FILES = (
     "losses.csv",
     "losses.png",
     "config.json",
+    "journal.json",
+    "report.html",
+    "tensorboard",
 )
 
 
@@ -122,6 +125,8 @@ def train(
         # History first: after a kill between the two, the reload drops the extra rows.
         history.save(out)
         manager.save()
+        for hook in hooks:
+            hook.on_checkpoint(state)
 
     def done() -> bool:
         return bool(config.steps) and step >= config.steps
@@ -202,6 +207,7 @@ def check_resumable(
                 f"{getattr(config, name)}; use the same value, --fresh, or another --checkpoint-dir"
             )
     ignored = {"epochs", "steps", "fresh", "device", "out", "checkpoint_dir", "snapshot_steps"}
+    ignored |= {"tensorboard"}
     changed = [
         f"{name} {getattr(saved, name)} -> {getattr(config, name)}"
         for name in saved.__dataclass_fields__
