@@ -32,7 +32,8 @@ MAX_EPOCH_ROWS = 40  # a run of thousands of short epochs shows evenly spaced on
 STYLE = """
 body { font: 15px/1.45 system-ui, sans-serif; max-width: 980px; margin: 2em auto; padding: 0 1em;
        color: #222; }
-h1 { font-size: 1.6em; margin-bottom: 0.2em; } h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
+h1 { font-size: 1.6em; margin-bottom: 0.2em; }
+h2 { margin-top: 1.6em; border-bottom: 1px solid #ddd; }
 .lead { color: #555; margin-top: 0; }
 table { border-collapse: collapse; margin: 0.5em 0; }
 td, th { padding: 2px 10px; border-bottom: 1px solid #eee; text-align: left; }
