@@ -36,8 +36,9 @@ def export_and_serve(root: Path, models: tuple[str, ...]) -> Path:
     it; then one clean process draws the SavedModels' images for the same inputs."""
     images, labels = synthetic_digits(16)
     for model in models:
-        config = TrainConfig(model=model, steps=1, batch_size=16, out=str(root / model / "out"),
-                             checkpoint_dir=str(root / model / "ck"), tensorboard=False)  # fmt: skip
+        run = root / model
+        config = TrainConfig(model=model, steps=1, batch_size=16, out=str(run / "out"),
+                             checkpoint_dir=str(run / "ck"), tensorboard=False)  # fmt: skip
         train(config, images, log=lambda _: None, image_labels=labels)
         folder = root / model / "export"
         assert export_main(["--checkpoint-dir", config.checkpoint_dir, "--out", str(folder)]) == 0
