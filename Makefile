@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup train test test-slow lint format gif quality clean-venv
+.PHONY: setup train test test-slow lint format gif quality clean-venv tensorboard report
 
 setup: $(STAMP)
 
@@ -41,3 +41,9 @@ clean-venv:
 
 quality: $(STAMP)  ## Train 25 epochs on offline MNIST, write QUALITY.md (about 15 minutes on 2 cores).
 	$(PY) -m dcgan_tf.quality --data-dir $(or $(DATA_DIR),../shared/data/mnist)
+
+tensorboard: $(STAMP)  ## Serve the run's TensorBoard summaries on http://localhost:6006 (OUT=dir for another run).
+	$(VENV)/bin/tensorboard --logdir $(or $(OUT),output)/tensorboard
+
+report: $(STAMP)  ## Rewrite output/report.html, the run's one-page report (OUT=dir for another run).
+	$(PY) -m dcgan_tf.report $(or $(OUT),output)

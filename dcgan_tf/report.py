@@ -145,8 +145,8 @@ def section_history(segments: list[dict]) -> str:
     rows = [
         (
             i,
-            s["started"].replace("T", " "),
-            s["ended"].replace("T", " "),
+            s["started"].replace("T", " ").rstrip("Z"),
+            s["ended"].replace("T", " ").rstrip("Z"),
             f"{s['first_step']} → {s['last_step']}",
             ended(i, s),
             s.get("device", ""),

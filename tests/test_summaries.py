@@ -11,13 +11,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 from conftest import synthetic_digits, write_idx
+from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
 from dcgan_tf import training
 from dcgan_tf.classifier import load_classifier, train_classifier
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation import QualityHook
 from dcgan_tf.generate import main as generate_main
-from dcgan_tf.summaries import TensorBoardHook, written_step
+from dcgan_tf.summaries import STEP_TAGS, TensorBoardHook, written_step
 from dcgan_tf.training import TrainingInterrupted, train
 
 IMAGES = synthetic_digits(40, seed=4)[0]  # 16 a batch: 3 steps an epoch, one partial
@@ -57,6 +58,16 @@ def test_losses_speed_grids_and_config_are_written_per_step_and_epoch(tmp_path):
     assert steps["progress/grid"] == [3, 6]
     assert steps["config"] == [0]
     assert not any(tag.startswith("quality/") for tag in steps)
+
+
+def test_tensorboard_reads_the_losses_and_speed_as_scalars(tmp_path):
+    run(config_in(tmp_path, epochs=1))
+    accumulator = EventAccumulator(str(tmp_path / "out" / "tensorboard")).Reload()
+    assert set(accumulator.Tags()["tensors"]) >= {*STEP_TAGS, "config", "progress/grid"}
+    for tag in STEP_TAGS:
+        assert accumulator.SummaryMetadata(tag).plugin_data.plugin_name == "scalars"
+        assert [event.step for event in accumulator.Tensors(tag)] == [1, 2, 3]
+    assert accumulator.SummaryMetadata("progress/grid").plugin_data.plugin_name == "images"
 
 
 def test_the_grid_summary_is_the_epoch_image(tmp_path):
