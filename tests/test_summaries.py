@@ -18,6 +18,7 @@ from dcgan_tf.classifier import load_classifier, train_classifier
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation import QualityHook
 from dcgan_tf.generate import main as generate_main
+from dcgan_tf.journal import RunJournal
 from dcgan_tf.summaries import STEP_TAGS, TensorBoardHook, written_step
 from dcgan_tf.training import TrainingInterrupted, train
 
@@ -155,3 +156,14 @@ def test_no_tensorboard_writes_no_summaries(mnist_dir, tmp_path):
     assert generate_main([*flags, "--no-tensorboard"]) == 0
     assert (tmp_path / "out" / "losses.csv").exists()
     assert not (tmp_path / "out" / "tensorboard").exists()
+
+
+def test_fresh_moves_the_old_summaries_and_journal_aside(tmp_path):
+    config = config_in(tmp_path, epochs=1)
+    hooks = lambda: [TensorBoardHook(config, log=quiet), RunJournal(config.out, log=quiet)]  # noqa: E731
+    run(config, hooks())
+    run(dataclasses.replace(config, fresh=True), hooks())
+    (old,) = (tmp_path / "out").glob("old-*")
+    assert {"tensorboard", "journal.json", "report.html"} <= {p.name for p in old.iterdir()}
+    assert summaries(old)["loss/generator"] == [1, 2, 3]
+    assert summaries(tmp_path / "out")["loss/generator"] == [1, 2, 3]
