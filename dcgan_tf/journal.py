@@ -76,6 +76,8 @@ class RunJournal(Hook):
 
     def on_train_end(self, state: GanState) -> None:
         self.segment["completed"] = True
+        if int(state.step) == self.segment["first_step"]:  # a finished run rerun: nothing ran
+            self.journal["segments"].remove(self.segment)
         self.save(state)
         self.log(f"Wrote {write_report(self.out)}")
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import base64
 import csv
+import dataclasses
 import html
 import json
 import statistics
@@ -22,6 +23,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from dcgan_tf.cli import Parser, run_command
+from dcgan_tf.config import load_saved_config
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import write_atomic
 
@@ -168,7 +170,11 @@ def section_quality(out: Path) -> str:
             ]
         parts.append(table(("epoch", "step", "FID", "classifier score"), rows, numeric=4))
     if (out / "metrics.json").exists():
-        parts.append(metrics_table(json.loads((out / "metrics.json").read_text())))
+        try:
+            metrics = json.loads((out / "metrics.json").read_text())
+        except ValueError as err:
+            raise UserError(f"{out / 'metrics.json'}: not readable JSON ({err})") from None
+        parts.append(metrics_table(metrics))
     return "".join(parts)
 
 
@@ -189,10 +195,10 @@ def metrics_table(report: dict) -> str:
 def build_report(out: str | Path) -> str:
     """The page of the run in `out`, as HTML text."""
     out = Path(out)
-    config_path = out / "config.json"
-    if not config_path.exists():
+    saved = load_saved_config(out)
+    if saved is None:
         raise UserError(f"{out}: no config.json; give the --out folder of a training run")
-    config = json.loads(config_path.read_text())
+    config = dataclasses.asdict(saved)
     journal = read_journal(out)
     segments, epochs = journal["segments"], journal["epochs"]
     last = segments[-1] if segments else {}

@@ -78,6 +78,14 @@ def test_the_report_shows_when_each_part_of_the_run_ran(run_dir):
     assert "5 → 6</td><td>completed" in page
 
 
+def test_rerunning_a_finished_run_adds_no_part_to_the_history(run_dir, tmp_path):
+    shutil.copytree(run_dir.parent, tmp_path / "run")
+    out, ck = tmp_path / "run" / "out", tmp_path / "run" / "ck"
+    config = TrainConfig(epochs=2, batch_size=16, out=str(out), checkpoint_dir=str(ck))
+    train(config, IMAGES, quiet, [RunJournal(out, log=quiet)])
+    assert len(json.loads((out / "journal.json").read_text())["segments"]) == 3
+
+
 def test_the_report_shows_the_time_of_each_epoch(run_dir):
     epochs = json.loads((run_dir / "journal.json").read_text())["epochs"]
     assert [(e["epoch"], e["step"], e.get("partial", False)) for e in epochs] == [
