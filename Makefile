@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup train test test-slow lint format gif quality bench clean-venv
+.PHONY: setup train test test-slow lint format gif quality bench clean-venv tensorboard report
 
 setup: $(STAMP)
 
@@ -44,3 +44,9 @@ quality: $(STAMP)  ## Train 25 epochs on offline MNIST, write QUALITY.md (about 
 
 bench: $(STAMP)  ## Time dcgan_tf beside the tutorial's loop and step, every speed option; writes BENCHMARKS.md (~25 min).
 	$(PY) -m dcgan_tf.bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) $(ARGS)
+
+tensorboard: $(STAMP)  ## Serve the run's TensorBoard summaries on http://localhost:6006 (OUT=dir for another run).
+	$(VENV)/bin/tensorboard --logdir $(or $(OUT),output)/tensorboard
+
+report: $(STAMP)  ## Rewrite output/report.html, the run's one-page report (OUT=dir for another run).
+	$(PY) -m dcgan_tf.report $(or $(OUT),output)

@@ -64,6 +64,8 @@ class TrainConfig:
     # Going back to an older epoch (dcgan_tf/going_back.py):
     keep_every: int = 0  # keep every Nth epoch's checkpoint in CHECKPOINT_DIR/kept/ (0: off)
     resume_from: str | None = None  # continue from this checkpoint; newer ones are moved aside
+    # Seeing a run (issue 10):
+    tensorboard: bool = True  # write TensorBoard summaries into OUT/tensorboard (--no-tensorboard)
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:

@@ -181,7 +181,8 @@ class QualityLog:
 
 class QualityHook(Hook):
     """--eval-every: every `every` epochs, FID and classifier score of `num` samples into
-    `quality.csv` and `quality.png`."""
+    `quality.csv` and `quality.png`; `last` keeps the newest measurement for other hooks (the
+    TensorBoard summaries)."""
 
     def __init__(
         self,
@@ -194,6 +195,7 @@ class QualityHook(Hook):
     ) -> None:
         self.classifier, self.quality = classifier, QualityLog(out)
         self.every, self.num, self.seed, self.log = every, num, seed, log
+        self.last: tuple[int, int, dict] | None = None  # (epoch, step, metrics)
 
     def on_epoch_end(self, epoch: int, state: GanState) -> None:
         if epoch % self.every:
@@ -202,6 +204,7 @@ class QualityHook(Hook):
         samples = GeneratorSampler(state).sample(self.num, self.seed)
         metrics = evaluate_samples(samples, self.classifier)
         self.quality.record(epoch, int(state.step), metrics)
+        self.last = (epoch, int(state.step), metrics)
         seconds = time.time() - start
         self.log(
             f"Quality after epoch {epoch}: FID {metrics['fid']:.3f}, classifier score "

@@ -54,12 +54,15 @@ def check_writable_folder(folder: str | Path, flag: str) -> Path:
 
 
 def move_aside(directory: str | Path, patterns: Iterable[str]) -> Path | None:
-    """Move the files in `directory` matching `patterns` into `directory/old-<timestamp>/`.
+    """Move the files (and folders) in `directory` matching `patterns` into
+    `directory/old-<timestamp>/`.
 
     Returns the new folder, or None when there was nothing to move.
     """
     directory = Path(directory)
-    found = sorted({p for pattern in patterns for p in directory.glob(pattern) if p.is_file()})
+    found = sorted(
+        {p for pattern in patterns for p in directory.glob(pattern) if p.is_file() or p.is_dir()}
+    )
     if not found:
         return None
     target = directory / time.strftime("old-%Y%m%d-%H%M%S")

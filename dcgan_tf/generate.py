@@ -60,6 +60,8 @@ HELP = {
     "resume_from": "continue from this checkpoint (e.g. CHECKPOINT_DIR/kept/epoch-0019) in the "
     "current folders: newer checkpoints and later images are moved into old-<time>/ folders, the "
     "loss history is cut back to it; a one-time jump: rerun without it to continue",
+    "tensorboard": "write losses, images/s, grids, quality and the config into OUT/tensorboard "
+    "for `tensorboard --logdir OUT/tensorboard` (default: on; --no-tensorboard: off)",
 }
 
 # Where the field name's last word would mislead.
@@ -90,8 +92,10 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
     )
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
-        if field.type == "bool":
-            parser.add_argument(flag, action="store_true", help=HELP[field.name])
+        if field.type == "bool":  # --flag for an off default; --flag/--no-flag for an on one
+            action = argparse.BooleanOptionalAction if field.default else "store_true"
+            default = argparse.SUPPRESS if only_given else field.default
+            parser.add_argument(flag, action=action, default=default, help=HELP[field.name])
             continue
         kind = {"int": int, "float": float, "tuple[int, ...]": int_list}.get(field.type, str)
         parser.add_argument(
@@ -148,6 +152,8 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     from dcgan_tf.devices import describe_device, select_device
     from dcgan_tf.evaluation import QualityHook
     from dcgan_tf.fast import resolve_fast
+    from dcgan_tf.journal import RunJournal
+    from dcgan_tf.summaries import TensorBoardHook
     from dcgan_tf.training import TrainingInterrupted, train
 
     device = select_device(config.device)
@@ -157,19 +163,23 @@ def train_locked(config: TrainConfig, given: dict) -> int:
         print("--fast: " + ", ".join(f"{name} {getattr(config, name)}" for name in speed))
     source = config.data_dir or "tensorflow-datasets"
     images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
-    print(f"Data: {len(images)} images, {config.dataset}/{config.split}, from {source}")
+    data = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
+    print(f"Data: {data}")
     print(f"Training on {describe_device(device)}")
     try:
         with tf.device(device):
             hooks = []
+            quality = None
             if config.eval_every:
                 path = classifier_path(config.checkpoint_dir, config.dataset)
                 classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
-                hooks.append(
-                    QualityHook(
-                        classifier, config.out, config.eval_every, config.eval_samples, config.seed
-                    )
+                quality = QualityHook(
+                    classifier, config.out, config.eval_every, config.eval_samples, config.seed
                 )
+                hooks.append(quality)
+            if config.tensorboard:
+                hooks.append(TensorBoardHook(config, quality))
+            hooks.append(RunJournal(config.out, describe_device(device), data))
             train(config, images, hooks=hooks, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)

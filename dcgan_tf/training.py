@@ -41,6 +41,9 @@ OUTPUT_FILES = (
     "losses.csv",
     "losses.png",
     "config.json",
+    "journal.json",
+    "report.html",
+    "tensorboard",
 )
 
 
@@ -133,6 +136,8 @@ def train(
         # History first: after a kill between the two, the reload drops the extra rows.
         history.save(out)
         save_next_checkpoint(manager)  # a failed write leaves the previous checkpoint the newest
+        for hook in hooks:
+            hook.on_checkpoint(state)
 
     def done() -> bool:
         return bool(config.steps) and step >= config.steps
@@ -216,7 +221,7 @@ def check_resumable(
                 f"{getattr(config, name)}; use the same value, --fresh, or another --checkpoint-dir"
             )
     ignored = {"epochs", "steps", "fresh", "device", "out", "checkpoint_dir", "snapshot_steps"}
-    ignored |= {"keep_every", "resume_from"}
+    ignored |= {"keep_every", "resume_from", "tensorboard"}
     changed = [
         f"{name} {getattr(saved, name)} -> {getattr(config, name)}"
         for name in saved.__dataclass_fields__
