@@ -68,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     select_device("auto")
     state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
     if args.label is not None and not state.spec.conditional:
-        raise UserError(f"{path} holds a {state.spec.name!r} model; --label needs cdcgan")
+        raise UserError(
+            f"{path} holds a {state.spec.name!r} model; --label needs cdcgan or carpedm20"
+        )
     endpoints = draw_noise(state.spec, 2 * args.rows, config.noise_dim, args.seed).numpy()
     labels = None
     if state.spec.conditional:
