@@ -180,9 +180,9 @@ def test_beta1_reaches_both_optimizers():
     assert build_state(100, 1e-4, 0).generator_optimizer.beta_1 == 0.9  # the tutorial's
 
 
-# Seen on the loaded 2-core machine: pytorch's run takes a fraction of the other two's (their
-# bigger graphs: a 6.6M-parameter discriminator, carpedm20's three updates per step); those two
-# run with the slow tests.
+# Seen on the shared 2-core machine (load 9): the runs take 7 s (pytorch), 11 s (tfexamples: a
+# 6.6M-parameter discriminator) and 18 s (carpedm20: three updates per step); the last two run
+# with the slow tests.
 RUNS = ["pytorch", *(pytest.param(m, marks=pytest.mark.slow) for m in ("tfexamples", "carpedm20"))]
 
 
