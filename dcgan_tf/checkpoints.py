@@ -73,18 +73,20 @@ def build_state(
     model: str = "dcgan",
     channels: int = 1,
     precision: str = "float32",
+    beta1: float = 0.9,
 ) -> GanState:
     """Fresh models and optimizers; the same seed gives the same initial weights and noise.
 
     `precision` sets the layers' compute dtype; the variables are float32 under every policy.
+    `beta1` is Adam's beta_1 for both optimizers (Keras' default 0.9; the DCGAN recipes' 0.5).
     """
     spec = MODEL_SPECS[model]
     keras.utils.set_random_seed(seed)
     with precision_policy(precision):
         generator = spec.make_generator(noise_dim, channels)
         discriminator = spec.make_discriminator(channels)
-    generator_optimizer = keras.optimizers.Adam(learning_rate)
-    discriminator_optimizer = keras.optimizers.Adam(learning_rate)
+    generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta1)
+    discriminator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta1)
     # Keras 3 optimizers create their slots lazily and do not defer restores: build them first.
     generator_optimizer.build(generator.trainable_variables)
     discriminator_optimizer.build(discriminator.trainable_variables)

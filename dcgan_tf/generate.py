@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from dcgan_tf.cli import Parser, import_tensorflow, run_command
-from dcgan_tf.config import CHOICES, TrainConfig
+from dcgan_tf.config import CHOICES, MODEL_PRESETS, TrainConfig
 
 HELP = {
     "epochs": "train until this many epochs are done; rerunning resumes (default: %(default)s)",
@@ -40,7 +40,8 @@ HELP = {
     "eval_samples": "samples per measurement of --eval-every (default: %(default)s)",
     "model": "dcgan: the tutorial's; cdcgan: conditioned on the digit label; gan: the course's "
     "one-hidden-layer GAN, whose preset is --batch-size 128 --learning-rate 0.001 --steps 100000 "
-    "--snapshot-steps 0,10000,60000 (default: %(default)s)",
+    "--snapshot-steps 0,10000,60000; tfexamples, carpedm20, pytorch: the course's other DCGANs, "
+    "each with its own code's settings as a preset (README: Other models) (default: %(default)s)",
     "gen_loss": "non-saturating: -log D(G(z)), the tutorial's; minimax: log(1 - D(G(z))), the "
     "original GAN's (default: %(default)s)",
     "channels": "1 gray, 3 RGB (with --dataset folder) (default: %(default)s)",
@@ -62,10 +63,30 @@ HELP = {
     "loss history is cut back to it; a one-time jump: rerun without it to continue",
     "tensorboard": "write losses, images/s, grids, quality and the config into OUT/tensorboard "
     "for `tensorboard --logdir OUT/tensorboard` (default: on; --no-tensorboard: off)",
+    "update": "simultaneous: the tutorial's, both nets from one forward pass; alternating: the "
+    "discriminator's update first, then the generator's against it (the gan, tfexamples, "
+    "carpedm20 and pytorch presets) (default: %(default)s)",
+    "gen_steps": "generator updates per discriminator update, with --update alternating "
+    "(carpedm20's preset: 2) (default: %(default)s)",
+    "gen_noise": "with --update alternating: fresh: each generator update draws new noise; same: "
+    "it reuses the discriminator's noise batch (carpedm20, pytorch) (default: %(default)s)",
+    "beta1": "Adam beta_1 of both optimizers (default: %(default)s, Keras'; the DCGAN recipes "
+    "use 0.5)",
 }
 
 # Where the field name's last word would mislead.
 METAVARS = {"keep_every": "N", "resume_from": "PATH", "steps_per_call": "K"}
+
+
+def preset_in_effect(config: TrainConfig) -> str:
+    """The model's preset as the flags that now carry it, e.g. '--batch-size 128 --steps 10000'."""
+    parts = []
+    for name in MODEL_PRESETS.get(config.model, {}):
+        value = getattr(config, name)
+        if isinstance(value, tuple):
+            value = ",".join(str(v) for v in value)
+        parts.append(f"--{name.replace('_', '-')} {value}")
+    return " ".join(parts)
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -165,6 +186,9 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
     data = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
     print(f"Data: {data}")
+    preset = preset_in_effect(config)
+    if preset:
+        print(f"Preset of --model {config.model} (flags given win): {preset}")
     print(f"Training on {describe_device(device)}")
     try:
         with tf.device(device):

@@ -5,6 +5,8 @@
 
 Writes interpolation_<method>.png (one row per pair of endpoints, from G(z0) to G(z1)) and
 interpolation_<method>.gif (the walk, all rows at once).
+
+    python -m dcgan_tf.interpolate sweep --dim 3                # one noise dimension: sweep.py
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="python -m dcgan_tf.interpolate",
         description="Interpolate between seeded random latent endpoints, linearly and along "
-        "the sphere (slerp); a grid PNG and a GIF per method.",
+        "the sphere (slerp); a grid PNG and a GIF per method. `interpolate sweep --dim D` "
+        "sweeps one noise dimension instead (see `interpolate sweep --help`).",
     )
     add = parser.add_argument
     add_checkpoint_flags(parser)
@@ -46,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["sweep"]:  # the latent sweep, a subcommand of its own flags
+        from dcgan_tf import sweep
+
+        return sweep.main(argv[1:], prog="python -m dcgan_tf.interpolate sweep")
     args = build_parser().parse_args(argv)
     return run_command(lambda: run(args))
 
@@ -60,7 +68,9 @@ def run(args: argparse.Namespace) -> int:
     select_device("auto")
     state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
     if args.label is not None and not state.spec.conditional:
-        raise UserError(f"{path} holds a {state.spec.name!r} model; --label needs cdcgan")
+        raise UserError(
+            f"{path} holds a {state.spec.name!r} model; --label needs cdcgan or carpedm20"
+        )
     endpoints = draw_noise(state.spec, 2 * args.rows, config.noise_dim, args.seed).numpy()
     labels = None
     if state.spec.conditional:

@@ -33,3 +33,18 @@ def minimax_generator_loss(fake_output: tf.Tensor) -> tf.Tensor:
 
 
 GENERATOR_LOSSES = {"non-saturating": generator_loss, "minimax": minimax_generator_loss}
+
+
+def two_class_logit(logits: tf.Tensor) -> tf.Tensor:
+    """Two-class logits (B, 2), class 1 "real" -> the one logit (B, 1) of "real" vs "fake".
+
+    softmax([l0, l1])[1] = sigmoid(l1 - l0), so the softmax cross-entropy of class 1 (0) equals
+    the binary cross-entropy of l1 - l0 against 1 (0): every loss above serves a two-class
+    discriminator through this margin (tests/test_course_models.py checks it against
+    tf.nn.sparse_softmax_cross_entropy_with_logits, as TensorFlow-Examples' dcgan.py computes).
+    """
+    return logits[:, 1:2] - logits[:, 0:1]
+
+
+# How a model's discriminator output becomes the losses' one logit (`ModelSpec.loss`).
+DISCRIMINATOR_LOGIT = {"sigmoid": lambda logits: logits, "softmax2": two_class_logit}

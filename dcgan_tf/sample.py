@@ -73,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
     state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
     spec = state.spec
     if (args.label is not None or args.by_style) and not spec.conditional:
-        raise UserError(f"{path} holds a {spec.name!r} model; --label and --by-style need cdcgan")
+        raise UserError(
+            f"{path} holds a {spec.name!r} model; --label and --by-style need cdcgan or carpedm20"
+        )
     columns = None
     if args.by_style:
         style = draw_noise(spec, args.by_style, config.noise_dim, args.seed)

@@ -69,7 +69,9 @@ def generate_pixels(
     if state.spec.conditional and labels is None:
         raise UserError("this conditional model needs a label per image")
     if labels is not None and not state.spec.conditional:
-        raise UserError(f"a {state.spec.name!r} model takes no labels; only cdcgan does")
+        raise UserError(
+            f"a {state.spec.name!r} model takes no labels; only cdcgan and carpedm20 do"
+        )
     images = []
     for start in range(0, len(noise), batch_size):
         batch = tf.convert_to_tensor(noise[start : start + batch_size], tf.float32)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
-from dcgan_tf.losses import GENERATOR_LOSSES, discriminator_loss
+from dcgan_tf.losses import DISCRIMINATOR_LOGIT, GENERATOR_LOSSES, discriminator_loss
 from dcgan_tf.precision import DynamicLossScale, to_float32
 
 TrainStep = Callable[..., dict[str, tf.Tensor]]
@@ -50,10 +50,13 @@ def make_update(
     discriminator_optimizer: keras.optimizers.Optimizer,
     gen_loss: str = "non-saturating",
     loss_scales: tuple[DynamicLossScale, DynamicLossScale] | None = None,
+    loss_kind: str = "sigmoid",
 ) -> TrainStep:
     """The body of the tutorial's `train_step`, untraced: `steps.py` wraps it (tf.function,
-    XLA, several steps per call). `loss_scales` (generator's, discriminator's): float16 only."""
+    XLA, several steps per call). `loss_scales` (generator's, discriminator's): float16 only.
+    `loss_kind` (`ModelSpec.loss`): how the discriminator's output becomes the losses' logit."""
     generator_loss = GENERATOR_LOSSES[gen_loss]
+    logit = DISCRIMINATOR_LOGIT[loss_kind]
 
     gen_scale, disc_scale = loss_scales or (None, None)
 
@@ -77,6 +80,7 @@ def make_update(
             # 2. Let the discriminator score the real and the fake batch (logits in float32).
             real_output = to_float32(discriminator(with_labels(images), training=True))
             fake_output = to_float32(discriminator(with_labels(generated_images), training=True))
+            real_output, fake_output = logit(real_output), logit(fake_output)
             # 3. The generator wants fakes called real; the discriminator wants both right.
             gen_loss = generator_loss(fake_output)
             disc_loss = discriminator_loss(real_output, fake_output)

@@ -96,6 +96,7 @@ def train(
         config.model,
         config.channels,
         config.precision,
+        beta1=config.beta1,
     )
     spec = state.spec
     manager = make_manager(state, checkpoint_dir)
