@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import write_atomic
+from dcgan_tf.recipes import RECIPES
 
 DATASETS = ("mnist", "fashion_mnist", "folder")
 SPLITS = ("train", "test")
@@ -23,6 +24,7 @@ PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 # Where a model's own recipe differs from the tutorial's defaults (flags given still win).
 CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
 CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
+CHOICES |= {"recipe": tuple(RECIPES)}
 MODEL_PRESETS: dict[str, dict] = {
     # The course material's one-hidden-layer GAN: batch 128, Adam's defaults, counted in steps.
     "gan": {
@@ -61,6 +63,13 @@ class TrainConfig:
     jit_compile: bool = False  # compile the train step with XLA
     steps_per_call: int = 1  # train steps inside one tf.function call
     fast: bool = False  # the best measured speed options for the device (fills the three above)
+    # Recipes (issue 8): named value sets (recipes.py) and options orthogonal to them.
+    recipe: str = "tutorial"  # which named set of the values below fills the flags not given
+    disc_learning_rate: float | None = None  # the discriminator's Adam rate (None: --learning-rate)
+    beta1: float = 0.9  # Adam's beta1 of both nets (0.9: Adam's default, the tutorial's)
+    ema_decay: float = 0.0  # moving average of the generator's weights for sampling (0: off)
+    label_smoothing: float = 0.0  # one-sided: the discriminator's real targets are 1 - S
+    disc_steps: int = 1  # discriminator updates per generator update
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:
@@ -68,7 +77,10 @@ class TrainConfig:
         preset = dict(MODEL_PRESETS.get(str(given.get("model", cls.model)), {}))
         if "epochs" in given:  # asking for epochs overrides a preset counted in steps
             preset.pop("steps", None)
-        return cls(**{**preset, **given})
+        recipe = str(given.get("recipe", cls.recipe))
+        if recipe not in RECIPES:
+            raise UserError(f"unknown --recipe {recipe!r}; choose one of: {', '.join(RECIPES)}")
+        return cls(**{**preset, **RECIPES[recipe], **given})  # flags given win over both
 
     def __post_init__(self) -> None:
         positive = {
@@ -77,6 +89,7 @@ class TrainConfig:
             "noise_dim": self.noise_dim,
         }
         positive |= {"save_every": self.save_every, "steps_per_call": self.steps_per_call}
+        positive |= {"disc_steps": self.disc_steps}
         for name, value in positive.items():
             if value < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
@@ -86,6 +99,13 @@ class TrainConfig:
             raise UserError(f"--eval-samples must be at least 10, got {self.eval_samples}")
         if not 0 < self.learning_rate < float("inf"):
             raise UserError(f"--learning-rate must be a positive number, got {self.learning_rate}")
+        disc_rate = self.disc_learning_rate
+        if disc_rate is not None and not 0 < disc_rate < float("inf"):
+            raise UserError(f"--disc-learning-rate must be a positive number, got {disc_rate}")
+        for name in ("beta1", "ema_decay", "label_smoothing"):
+            if not 0 <= getattr(self, name) < 1:
+                flag = "--" + name.replace("_", "-")
+                raise UserError(f"{flag} must be in [0, 1), got {getattr(self, name)}")
         if self.steps < 0 or any(s < 0 for s in self.snapshot_steps):
             raise UserError("--steps and --snapshot-steps must not be negative")
         if self.channels not in (1, 3):

@@ -11,6 +11,10 @@ noise is drawn by the loop and passed in. The options change speed, not the math
   the results equal K single calls; fewer Python round trips and one host read per K steps;
 - `--precision mixed_float16`: dynamic loss scaling beside each optimizer (`precision.py`; the
   models' dtype policy is set where they are built, in `checkpoints.build_state`).
+
+The recipe options do change the math (see `train_step.make_update` and RECIPES.md):
+`--label-smoothing`, `--disc-steps` and `--ema-decay` (the EMA update of `ema.py` runs inside
+the step's graph, right after each generator update).
 """
 
 from __future__ import annotations
@@ -21,6 +25,8 @@ import tensorflow as tf
 
 from dcgan_tf.checkpoints import GanState
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.ema import make_ema_update
+from dcgan_tf.errors import UserError
 from dcgan_tf.precision import DynamicLossScale
 from dcgan_tf.train_step import make_update
 
@@ -43,6 +49,9 @@ class Stepper:
             state.discriminator_optimizer,
             config.gen_loss,
             self.loss_scales,
+            config.label_smoothing,
+            config.disc_steps,
+            ema_update(state, config.ema_decay),
         )
         image_shape = tuple(state.generator.outputs[0].shape[1:])
         images = tf.TensorSpec((None, *image_shape), tf.float32)
@@ -91,6 +100,15 @@ class Stepper:
                 for i in range(len(run)):
                     results.append({name: float(values[i]) for name, values in losses.items()})
         return results
+
+
+def ema_update(state: GanState, decay: float) -> Callable[[], None] | None:
+    """--ema-decay: the EMA step run after each generator update; None when off."""
+    if not decay:
+        return None
+    if state.generator_ema is None:
+        raise UserError("--ema-decay needs a state built with its EMA generator (build_state ema)")
+    return make_ema_update(state.generator, state.generator_ema, decay)
 
 
 def same_shape_runs(group: list[Batch]) -> Iterator[list[Batch]]:

@@ -28,6 +28,7 @@ from dcgan_tf.files import move_aside
 from dcgan_tf.history import LossHistory
 from dcgan_tf.hooks import Hook, ProgressGrids
 from dcgan_tf.progress import ProgressBar
+from dcgan_tf.recipes import describe as describe_recipe
 from dcgan_tf.steps import Stepper, batch_groups
 
 OUTPUT_FILES = (
@@ -82,6 +83,9 @@ def train(
         config.model,
         config.channels,
         config.precision,
+        config.disc_learning_rate,
+        config.beta1,
+        ema=config.ema_decay > 0,
     )
     spec = state.spec
     manager = make_manager(state, checkpoint_dir)
@@ -92,6 +96,7 @@ def train(
     save_config(config, out)
     save_config(config, checkpoint_dir)
     history = LossHistory.load(out / "losses.csv", up_to_step=int(state.step))
+    log(describe_recipe(config))
     if restored:
         log(f"Resuming from {restored}: {int(state.epoch)} epoch(s) done, step {int(state.step)}")
 
