@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup train test test-slow lint format gif quality clean-venv
+.PHONY: setup train test test-slow lint format gif quality clean-venv recipes
 
 setup: $(STAMP)
 
@@ -41,3 +41,14 @@ clean-venv:
 
 quality: $(STAMP)  ## Train 25 epochs on offline MNIST, write QUALITY.md (about 15 minutes on 2 cores).
 	$(PY) -m dcgan_tf.quality --data-dir $(or $(DATA_DIR),../shared/data/mnist)
+
+# make recipes: the issue's length by default; e.g. make recipes STEPS=600 SEEDS=0 EVAL_EVERY=3
+STEPS ?= 11750
+SEEDS ?= 0,1
+EVAL_EVERY ?= 5
+EVAL_SAMPLES ?= 2000
+EMA_DECAY ?= 0.999
+recipes: $(STAMP)  ## Train every recipe for STEPS steps on offline MNIST; write RECIPES.md, docs/recipes.png.
+	$(PY) -m dcgan_tf.recipes_bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) \
+		--steps $(STEPS) --seeds $(SEEDS) --eval-every $(EVAL_EVERY) \
+		--eval-samples $(EVAL_SAMPLES) --ema-decay $(EMA_DECAY)

@@ -69,7 +69,9 @@ class BestCheckpoint:
             return
         step = int(state.step)
         name = f"ckpt-{step}"
-        state.checkpoint().write(str(self.directory / name))
+        checkpoint = state.checkpoint()
+        _ = checkpoint.save_counter  # created, so written: the restore expects it like a ckpt-N's
+        checkpoint.write(str(self.directory / name))
         save_config(self.config, self.directory)
         record = {"checkpoint": name, "step": step, "epoch": epoch, "fid": round(fid, 4)}
         write_atomic(self.directory / BEST_JSON, (json.dumps(record, indent=2) + "\n").encode())

@@ -59,6 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--report", default="RECIPES.md", help="(default: %(default)s)")
     add("--plot", default="docs/recipes.png", help="(default: %(default)s)")
     add("--report-only", action="store_true", help="only rewrite the report from curves.json")
+    add("--note", action="append", default=[], help="a line for the report's notes (repeatable)")
     return parser
 
 
@@ -72,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
         bench = load_benches([Path(w) for w in args.workdir.split(",") if w])
     else:
         bench = train_all(args, Path(args.workdir) / "curves.json")
-    write_report(bench, Path(args.report), Path(args.plot))
+    write_report(bench, Path(args.report), Path(args.plot), args.note)
     print(f"Wrote {args.report} and {args.plot}")
     return 0
 
@@ -226,7 +227,7 @@ def first_step_reaching(runs: list[dict], target: float) -> int | None:
     return next((s for s, f in zip(steps, fids, strict=True) if f <= target), None)
 
 
-def write_report(bench: dict, report: Path, plot: Path) -> None:
+def write_report(bench: dict, report: Path, plot: Path, notes: Sequence[str] = ()) -> None:
     labels = list(dict.fromkeys(run["label"] for run in bench["runs"] if run["points"]))
     if not labels:
         raise UserError("no measurements to report yet")
@@ -256,6 +257,7 @@ def write_report(bench: dict, report: Path, plot: Path) -> None:
         "samples (FID runs higher with fewer samples: compare rows, not other tables).",
         "- Training time excludes the measurements; all runs shared the machine with other "
         "jobs, so seconds compare only roughly.",
+        *[f"- {note}" for note in notes],
         "",
         "| run | values | final FID | best FID (step) | classifier score | digits under 5% | "
         "largest digit share | train time | reaches the tutorial's final FID at step |",
@@ -266,9 +268,11 @@ def write_report(bench: dict, report: Path, plot: Path) -> None:
         last = [run["points"][-1] for run in runs]
         steps, fids = mean_curve(runs, "fid")
         best = int(np.argmin(fids))
-        values = ", ".join(f"{k} {v}" for k, v in runs[0]["values"].items() if v is not None)
+        values = changed_values(runs[0]["values"])
         reach = first_step_reaching(runs, target) if target is not None else None
         rare = " / ".join(", ".join(map(str, p["digits_under_5"])) or "none" for p in last)
+        if last[0]["step"] < bench["steps"]:
+            label = f"{label} (unfinished: stopped at step {last[0]['step']})"
         lines.append(
             f"| {label} | {values} | {np.mean([p['fid'] for p in last]):.1f} | "
             f"{fids[best]:.1f} ({steps[best]}) | "
@@ -301,6 +305,17 @@ def write_report(bench: dict, report: Path, plot: Path) -> None:
                 f"{p['coverage']:.3f} |"
             )
     write_atomic(report, ("\n".join(lines) + "\n").encode())
+
+
+def changed_values(values: dict) -> str:
+    """The values where a run departs from the tutorial's defaults, as flags."""
+    default = TrainConfig()
+    changed = [
+        f"--{name.replace('_', '-')} {value:g}"
+        for name, value in values.items()
+        if value is not None and value != getattr(default, name)
+    ]
+    return " ".join(changed) or "the tutorial's (Adam 1e-4, beta1 0.9)"
 
 
 def draw_plot(bench: dict, labels: list[str], path: Path) -> None:
