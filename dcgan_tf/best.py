@@ -13,6 +13,7 @@ only then: a run killed in between still has a readable best. `sample`, `interpo
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -58,6 +59,10 @@ class BestCheckpoint:
         self.directory = Path(config.checkpoint_dir) / BEST_DIR
         self.best_fid: float | None = None
         self.looked = False  # at the best.json a resumed run left
+        if config.fresh and self.directory.exists():  # --fresh moves runs aside, never deletes
+            aside = self.directory.with_name(time.strftime("best-old-%Y%m%d-%H%M%S"))
+            self.directory.rename(aside)
+            log(f"--fresh: moved the previous run's best checkpoint to {aside}")
 
     def on_quality(self, epoch: int, state: GanState, metrics: dict) -> None:
         if not self.looked:

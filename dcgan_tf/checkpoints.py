@@ -21,7 +21,7 @@ from dcgan_tf.variants import MODEL_SPECS, ModelSpec
 
 CHECKPOINT_PREFIX = "ckpt"  # the tutorial's prefix: ckpt-1.index, ckpt-1.data-00000-of-00001
 KEEP_CHECKPOINTS = 3
-CHECKPOINT_FILES = ("checkpoint", f"{CHECKPOINT_PREFIX}-*", "config.json", "best")
+CHECKPOINT_FILES = ("checkpoint", f"{CHECKPOINT_PREFIX}-*", "config.json")
 
 
 @dataclass

@@ -1,6 +1,7 @@
 """The best-FID checkpoint kept apart (best/, best.json) and picked by --best; the collapse
 warning on a generator that draws one digit or whose FID doubles."""
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -142,3 +143,11 @@ def test_the_collapse_warning_fires_when_fid_doubles_its_best():
         watch.on_quality(step, state, {"fid": fid, "class_histogram": [0.1] * 10})
     assert len(warnings) == 1
     assert warnings[0].startswith("Warning: step 4 (epoch 4): FID 120.0 is at least twice")
+
+
+def test_fresh_moves_the_previous_best_aside(run_with_best):
+    fresh = dataclasses.replace(run_with_best, fresh=True)
+    BestCheckpoint(fresh, log=lambda _: None)
+    moved = list(Path(run_with_best.checkpoint_dir).glob("best-old-*/best.json"))
+    assert len(moved) == 1 and json.loads(moved[0].read_text())["step"] == 2
+    assert not (Path(run_with_best.checkpoint_dir) / "best").exists()
