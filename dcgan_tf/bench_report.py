@@ -165,7 +165,8 @@ def scaling(results: dict, epochs: dict) -> list[str]:
     for size, runs in results.items():
         steps = math.ceil(TRAIN_SPLIT / int(size))
         default = median([median(r["step_seconds"]["default"]) for r in runs])
-        fast = median([median(r["step_seconds"]["--fast"]) for r in runs])
+        label = "--fast" if "--fast" in runs[0]["step_seconds"] else "default"  # the same step
+        fast = median([median(r["step_seconds"][label]) for r in runs])
         rows.append(
             f"| {size} | {default * 1e3:.0f} | {int(size) / default:.0f} | "
             f"{format_seconds(steps * default)} | {fast * 1e3:.0f} | "

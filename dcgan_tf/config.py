@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import write_atomic
+from dcgan_tf.recipes import RECIPES
 
 DATASETS = ("mnist", "fashion_mnist", "folder")
 SPLITS = ("train", "test")
@@ -27,6 +28,7 @@ GEN_NOISES = ("fresh", "same")
 CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
 CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
 CHOICES |= {"update": UPDATES, "gen_noise": GEN_NOISES}
+CHOICES |= {"recipe": tuple(RECIPES)}
 MODEL_PRESETS: dict[str, dict] = {
     # The course material's one-hidden-layer GAN: batch 128, Adam's defaults, counted in steps.
     "gan": {
@@ -110,6 +112,12 @@ class TrainConfig:
     gen_steps: int = 1  # generator updates per discriminator update (alternating only)
     gen_noise: str = "fresh"  # alternating: G's noise a fresh batch, or the same as D's
     beta1: float = 0.9  # Adam beta_1 of both optimizers (Keras' default; DCGAN recipes use 0.5)
+    # Recipes (issue 8): named value sets (recipes.py) and options orthogonal to them.
+    recipe: str = "tutorial"  # which named set of the values below fills the flags not given
+    disc_learning_rate: float | None = None  # the discriminator's Adam rate (None: --learning-rate)
+    ema_decay: float = 0.0  # moving average of the generator's weights for sampling (0: off)
+    label_smoothing: float = 0.0  # one-sided: the discriminator's real targets are 1 - S
+    disc_steps: int = 1  # discriminator updates per generator update
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:
@@ -117,7 +125,10 @@ class TrainConfig:
         preset = dict(MODEL_PRESETS.get(str(given.get("model", cls.model)), {}))
         if "epochs" in given:  # asking for epochs overrides a preset counted in steps
             preset.pop("steps", None)
-        return cls(**{**preset, **given})
+        recipe = str(given.get("recipe", cls.recipe))
+        if recipe not in RECIPES:
+            raise UserError(f"unknown --recipe {recipe!r}; choose one of: {', '.join(RECIPES)}")
+        return cls(**{**preset, **RECIPES[recipe], **given})  # flags given win over both
 
     def __post_init__(self) -> None:
         positive = {
@@ -127,6 +138,7 @@ class TrainConfig:
         }
         positive |= {"save_every": self.save_every, "steps_per_call": self.steps_per_call}
         positive |= {"gen_steps": self.gen_steps}
+        positive |= {"disc_steps": self.disc_steps}
         for name, value in positive.items():
             if value < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
@@ -140,6 +152,19 @@ class TrainConfig:
             raise UserError(f"--keep-every must be 0 (off) or more, got {self.keep_every}")
         if self.resume_from and self.fresh:
             raise UserError("--resume-from and --fresh contradict each other; choose one")
+        disc_rate = self.disc_learning_rate
+        if disc_rate is not None and not 0 < disc_rate < float("inf"):
+            raise UserError(f"--disc-learning-rate must be a positive number, got {disc_rate}")
+        recipe_options = self.ema_decay or self.label_smoothing or self.disc_steps > 1
+        if self.update == "alternating" and recipe_options:
+            raise UserError(
+                "--ema-decay, --label-smoothing and --disc-steps work with --update simultaneous "
+                "only (the alternating update has its own --gen-steps)"
+            )
+        for name in ("beta1", "ema_decay", "label_smoothing"):
+            if not 0 <= getattr(self, name) < 1:
+                flag = "--" + name.replace("_", "-")
+                raise UserError(f"{flag} must be in [0, 1), got {getattr(self, name)}")
         if self.steps < 0 or any(s < 0 for s in self.snapshot_steps):
             raise UserError("--steps and --snapshot-steps must not be negative")
         if self.channels not in (1, 3):

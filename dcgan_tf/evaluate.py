@@ -106,7 +106,7 @@ def draw_samples(args: argparse.Namespace):
 
     if args.images:
         return Samples(to_model_range(load_images(Path(args.images)))), args.images
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
+    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
     source = f"{path} ({config.model}, epoch {int(state.epoch)}, step {int(state.step)})"
     return GeneratorSampler(state, config.channels).sample(args.num, args.seed), source
 

@@ -72,6 +72,16 @@ HELP = {
     "it reuses the discriminator's noise batch (carpedm20, pytorch) (default: %(default)s)",
     "beta1": "Adam beta_1 of both optimizers (default: %(default)s, Keras'; the DCGAN recipes "
     "use 0.5)",
+    "recipe": "a named set of the values below (see RECIPES.md): tutorial (today's defaults), "
+    "dcgan-paper (Adam 2e-4, beta1 0.5), ttur (D 3e-4, G 1e-4, beta1 0.5), fast-digits "
+    "(G 2e-4, D 4e-4, beta1 0.5, label smoothing 0.1); flags given win (default: %(default)s)",
+    "disc_learning_rate": "Adam learning rate of the discriminator (default: --learning-rate)",
+    "ema_decay": "keep an exponential moving average of the generator's weights with this "
+    "decay (e.g. 0.999) and draw grids, samples and evaluations with it (default: 0, off)",
+    "label_smoothing": "one-sided label smoothing: the discriminator's targets for real images "
+    "are 1 - S (default: 0, off)",
+    "disc_steps": "K discriminator updates per generator update: every batch updates the "
+    "discriminator, every K-th batch also the generator (default: %(default)s)",
 }
 
 # Where the field name's last word would mislead.
@@ -118,7 +128,8 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
             default = argparse.SUPPRESS if only_given else field.default
             parser.add_argument(flag, action=action, default=default, help=HELP[field.name])
             continue
-        kind = {"int": int, "float": float, "tuple[int, ...]": int_list}.get(field.type, str)
+        kinds = {"int": int, "float": float, "float | None": float, "tuple[int, ...]": int_list}
+        kind = kinds.get(field.type, str)
         parser.add_argument(
             flag,
             type=kind,
@@ -168,7 +179,9 @@ def run(given: dict, gif_only: bool) -> int:
 def train_locked(config: TrainConfig, given: dict) -> int:
     """Load the data and train, while this process holds the run's folders."""
     tf = import_tensorflow()
+    from dcgan_tf.best import BestCheckpoint
     from dcgan_tf.classifier import classifier_path, load_or_train_classifier
+    from dcgan_tf.collapse import CollapseWarning
     from dcgan_tf.data import load_split
     from dcgan_tf.devices import describe_device, select_device
     from dcgan_tf.evaluation import QualityHook
@@ -197,8 +210,14 @@ def train_locked(config: TrainConfig, given: dict) -> int:
             if config.eval_every:
                 path = classifier_path(config.checkpoint_dir, config.dataset)
                 classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
+                watchers = [BestCheckpoint(config), CollapseWarning()]
                 quality = QualityHook(
-                    classifier, config.out, config.eval_every, config.eval_samples, config.seed
+                    classifier,
+                    config.out,
+                    config.eval_every,
+                    config.eval_samples,
+                    config.seed,
+                    listeners=watchers,
                 )
                 hooks.append(quality)
             if config.tensorboard:

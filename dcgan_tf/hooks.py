@@ -60,7 +60,8 @@ class ProgressGrids(Hook):
     def save_grid(self, path: Path) -> None:
         state = self.state
         noise, labels, columns = state.spec.grid_inputs(state.seed_noise)
-        generated = state.generator(noise if labels is None else [noise, labels], training=False)
+        inputs = noise if labels is None else [noise, labels]
+        generated = state.image_generator(inputs, training=False)  # the EMA one when on
         save_image_grid(state.spec.to_pixels(generated, self.channels), path, columns)
 
     def on_train_begin(self, state: GanState) -> None:

@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     from dcgan_tf.sampling import draw_noise, load_run
 
     select_device("auto")
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
+    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
     if args.label is not None and not state.spec.conditional:
         raise UserError(
             f"{path} holds a {state.spec.name!r} model; --label needs cdcgan or carpedm20"

@@ -11,9 +11,16 @@ def cross_entropy(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
     return keras.losses.BinaryCrossentropy(from_logits=True)(labels, logits)
 
 
-def discriminator_loss(real_output: tf.Tensor, fake_output: tf.Tensor) -> tf.Tensor:
-    """How well the discriminator calls real images real (1) and generated ones fake (0)."""
-    real_loss = cross_entropy(tf.ones_like(real_output), real_output)
+def discriminator_loss(
+    real_output: tf.Tensor, fake_output: tf.Tensor, label_smoothing: float = 0.0
+) -> tf.Tensor:
+    """How well the discriminator calls real images real (1) and generated ones fake (0).
+
+    `label_smoothing` S > 0 asks for 1 - S on real images only (one-sided, Salimans et al. 2016):
+    an overconfident discriminator is penalised, and the fakes' target stays 0 so that the
+    discriminator never rewards fakes for being where there is no data.
+    """
+    real_loss = cross_entropy(tf.ones_like(real_output) * (1.0 - label_smoothing), real_output)
     fake_loss = cross_entropy(tf.zeros_like(fake_output), fake_output)
     return real_loss + fake_loss
 

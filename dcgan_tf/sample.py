@@ -70,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
 
     select_device("auto")
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
+    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
     spec = state.spec
     if (args.label is not None or args.by_style) and not spec.conditional:
         raise UserError(

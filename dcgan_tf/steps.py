@@ -15,6 +15,10 @@ noise is drawn by the loop and passed in. The options change speed, not the math
 `--update alternating` swaps the update body for the course models' own order
 (`alternating_step.py`): it takes its noise batches stacked, (draws, B, noise_dim), drawn from the
 same generator as one (draws * B, noise_dim) batch, so a checkpoint still resumes exactly.
+
+The recipe options do change the math (see `train_step.make_update` and RECIPES.md):
+`--label-smoothing`, `--disc-steps` and `--ema-decay` (the EMA update of `ema.py` runs inside
+the step's graph, right after each generator update).
 """
 
 from __future__ import annotations
@@ -26,6 +30,8 @@ import tensorflow as tf
 from dcgan_tf.alternating_step import make_alternating_update, noise_draws
 from dcgan_tf.checkpoints import GanState
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.ema import make_ema_update
+from dcgan_tf.errors import UserError
 from dcgan_tf.precision import DynamicLossScale
 from dcgan_tf.train_step import make_update
 
@@ -59,7 +65,15 @@ class Stepper:
                 self.loss_scales,
             )
         else:
-            update = make_update(*nets, config.gen_loss, self.loss_scales, state.spec.loss)
+            update = make_update(
+                *nets,
+                config.gen_loss,
+                self.loss_scales,
+                state.spec.loss,
+                config.label_smoothing,
+                config.disc_steps,
+                ema_update(state, config.ema_decay),
+            )
         image_shape = tuple(state.generator.outputs[0].shape[1:])
         images = tf.TensorSpec((None, *image_shape), tf.float32)
         noise_shape = () if self.draws is None else (self.draws,)
@@ -114,6 +128,15 @@ class Stepper:
                 for i in range(len(run)):
                     results.append({name: float(values[i]) for name, values in losses.items()})
         return results
+
+
+def ema_update(state: GanState, decay: float) -> Callable[[], None] | None:
+    """--ema-decay: the EMA step run after each generator update; None when off."""
+    if not decay:
+        return None
+    if state.generator_ema is None:
+        raise UserError("--ema-decay needs a state built with its EMA generator (build_state ema)")
+    return make_ema_update(state.generator, state.generator_ema, decay)
 
 
 def same_shape_runs(group: list[Batch]) -> Iterator[list[Batch]]:

@@ -102,8 +102,8 @@ class TensorBoardHook(Hook):
             grid = iio.imread(grid_path)
             grid = grid[..., None] if grid.ndim == 2 else grid  # (H, W, C)
             self.grids.append((step, grid[None]))
-        if self.quality and self.quality.last and self.quality.last[0] == epoch:
-            measured = self.quality.last[2]
+        if self.quality and self.quality.latest and self.quality.latest[0] == epoch:
+            measured = self.quality.latest[2]
             self.metrics.append((step, {k: float(measured[k]) for k in QUALITY_KEYS}))
         self.last_time = time.perf_counter()  # the next step's speed leaves out this epoch end
 

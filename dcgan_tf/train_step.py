@@ -51,10 +51,19 @@ def make_update(
     gen_loss: str = "non-saturating",
     loss_scales: tuple[DynamicLossScale, DynamicLossScale] | None = None,
     loss_kind: str = "sigmoid",
+    label_smoothing: float = 0.0,
+    disc_steps: int = 1,
+    after_generator_update: Callable[[], None] | None = None,
 ) -> TrainStep:
     """The body of the tutorial's `train_step`, untraced: `steps.py` wraps it (tf.function,
     XLA, several steps per call). `loss_scales` (generator's, discriminator's): float16 only.
-    `loss_kind` (`ModelSpec.loss`): how the discriminator's output becomes the losses' logit."""
+    `loss_kind` (`ModelSpec.loss`): how the discriminator's output becomes the losses' logit.
+
+    The recipe options (the defaults are the tutorial's step): `label_smoothing` of the real
+    targets; `disc_steps` K: every batch updates the discriminator, only every K-th also the
+    generator (counted by the discriminator's optimizer, so it survives a resume);
+    `after_generator_update` runs right after each generator update (the EMA, `ema.py`).
+    """
     generator_loss = GENERATOR_LOSSES[gen_loss]
     logit = DISCRIMINATOR_LOGIT[loss_kind]
 
@@ -83,11 +92,22 @@ def make_update(
             real_output, fake_output = logit(real_output), logit(fake_output)
             # 3. The generator wants fakes called real; the discriminator wants both right.
             gen_loss = generator_loss(fake_output)
-            disc_loss = discriminator_loss(real_output, fake_output)
+            disc_loss = discriminator_loss(real_output, fake_output, label_smoothing)
             # (float16 only: scaled up, so that small gradients survive in 16 bits.)
             gen_target, disc_target = scaled(gen_loss, gen_scale), scaled(disc_loss, disc_scale)
+
         # 4. One Adam update for each net, each from its own loss.
-        apply(gen_tape, gen_target, generator, generator_optimizer, gen_scale)
+        def update_generator() -> tf.Tensor:
+            apply(gen_tape, gen_target, generator, generator_optimizer, gen_scale)
+            if after_generator_update is not None:
+                after_generator_update()
+            return tf.constant(True)
+
+        if disc_steps == 1:  # the tutorial's step
+            update_generator()
+        else:  # the generator's turn on every K-th batch: D has K - 1 updates behind it
+            turn = (discriminator_optimizer.iterations + 1) % disc_steps == 0
+            tf.cond(turn, update_generator, lambda: tf.constant(False))
         apply(disc_tape, disc_target, discriminator, discriminator_optimizer, disc_scale)
         return {"gen_loss": gen_loss, "disc_loss": disc_loss}
 

@@ -28,6 +28,7 @@ from dcgan_tf.going_back import KeepEvery, go_back_to
 from dcgan_tf.history import LossHistory
 from dcgan_tf.hooks import Hook, ProgressGrids
 from dcgan_tf.progress import ProgressBar
+from dcgan_tf.recipes import describe as describe_recipe
 from dcgan_tf.recovery import recover_newest, save_next_checkpoint
 from dcgan_tf.signals import StopOnSignals
 from dcgan_tf.steps import Stepper, batch_groups
@@ -96,7 +97,9 @@ def train(
         config.model,
         config.channels,
         config.precision,
+        disc_learning_rate=config.disc_learning_rate,
         beta1=config.beta1,
+        ema=config.ema_decay > 0,
     )
     spec = state.spec
     manager = make_manager(state, checkpoint_dir)
@@ -107,6 +110,7 @@ def train(
     save_config(config, out)
     save_config(config, checkpoint_dir)
     history = LossHistory.load(out / "losses.csv", up_to_step=int(state.step))
+    log(describe_recipe(config))
     if restored:
         log(f"Resuming from {restored}: {int(state.epoch)} epoch(s) done, step {int(state.step)}")
 
@@ -240,5 +244,3 @@ def check_unfinished_epoch(config: TrainConfig, saved: TrainConfig | None, epoch
             f"the run in {config.checkpoint_dir} stopped inside an epoch; resume it with "
             f"--batch-size {saved.batch_size} --seed {saved.seed}, or use --fresh"
         )
-
-
