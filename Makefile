@@ -5,7 +5,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup train test test-slow lint format gif quality clean-venv
+.PHONY: setup train test test-slow lint format gif quality bench clean-venv tensorboard report recipes
+
 
 setup: $(STAMP)
 
@@ -41,3 +42,22 @@ clean-venv:
 
 quality: $(STAMP)  ## Train 25 epochs on offline MNIST, write QUALITY.md (about 15 minutes on 2 cores).
 	$(PY) -m dcgan_tf.quality --data-dir $(or $(DATA_DIR),../shared/data/mnist)
+
+bench: $(STAMP)  ## Time dcgan_tf beside the tutorial's loop and step, every speed option; writes BENCHMARKS.md (~25 min).
+	$(PY) -m dcgan_tf.bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) $(ARGS)
+
+tensorboard: $(STAMP)  ## Serve the run's TensorBoard summaries on http://localhost:6006 (OUT=dir for another run).
+	$(VENV)/bin/tensorboard --logdir $(or $(OUT),output)/tensorboard
+
+report: $(STAMP)  ## Rewrite output/report.html, the run's one-page report (OUT=dir for another run).
+	$(PY) -m dcgan_tf.report $(or $(OUT),output)
+# make recipes: the issue's length by default; e.g. make recipes STEPS=600 SEEDS=0 EVAL_EVERY=3
+STEPS ?= 11750
+SEEDS ?= 0,1
+EVAL_EVERY ?= 5
+EVAL_SAMPLES ?= 2000
+EMA_DECAY ?= 0.999
+recipes: $(STAMP)  ## Train every recipe for STEPS steps on offline MNIST; write RECIPES.md, docs/recipes.png.
+	$(PY) -m dcgan_tf.recipes_bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) \
+		--steps $(STEPS) --seeds $(SEEDS) --eval-every $(EVAL_EVERY) \
+		--eval-samples $(EVAL_SAMPLES) --ema-decay $(EMA_DECAY)

@@ -14,6 +14,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 
+from dcgan_tf.ema import copy_weights
 from dcgan_tf.errors import UserError
 from dcgan_tf.precision import precision_policy
 from dcgan_tf.variants import MODEL_SPECS, ModelSpec
@@ -37,6 +38,12 @@ class GanState:
     epoch: tf.Variable  # epochs completed
     step: tf.Variable  # train steps completed, over all epochs
     epoch_step: tf.Variable  # steps completed in the unfinished epoch (after a Ctrl-C)
+    generator_ema: keras.Model | None = None  # --ema-decay: the generator's moving average
+
+    @property
+    def image_generator(self) -> keras.Model:
+        """The generator that draws every picture and sample: the EMA one when there is one."""
+        return self.generator if self.generator_ema is None else self.generator_ema
 
     def tutorial_objects(self) -> dict:
         """The tutorial's four objects, under the tutorial's names."""
@@ -54,8 +61,10 @@ class GanState:
         ]
         with tf.device("/CPU:0"):  # GPUs hold no string variables
             model = tf.Variable(self.spec.name, trainable=False)  # never restored into another
+        ema = {} if self.generator_ema is None else {"generator_ema": self.generator_ema}
         return tf.train.Checkpoint(
             **self.tutorial_objects(),
+            **ema,
             noise_rng=self.noise_rng,
             seed_noise=self.seed_noise,
             epoch=self.epoch,
@@ -73,18 +82,27 @@ def build_state(
     model: str = "dcgan",
     channels: int = 1,
     precision: str = "float32",
+    disc_learning_rate: float | None = None,
+    beta1: float = 0.9,
+    ema: bool = False,
 ) -> GanState:
     """Fresh models and optimizers; the same seed gives the same initial weights and noise.
 
     `precision` sets the layers' compute dtype; the variables are float32 under every policy.
+    `disc_learning_rate` (None: `learning_rate`) and `beta1` are the recipe's Adam settings;
+    `ema` adds the generator's moving average (`ema.py`), starting as a copy of the generator.
     """
     spec = MODEL_SPECS[model]
     keras.utils.set_random_seed(seed)
     with precision_policy(precision):
         generator = spec.make_generator(noise_dim, channels)
         discriminator = spec.make_discriminator(channels)
-    generator_optimizer = keras.optimizers.Adam(learning_rate)
-    discriminator_optimizer = keras.optimizers.Adam(learning_rate)
+        generator_ema = spec.make_generator(noise_dim, channels) if ema else None
+    if generator_ema is not None:
+        copy_weights(generator, generator_ema)
+    generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta1)
+    disc_rate = disc_learning_rate or learning_rate
+    discriminator_optimizer = keras.optimizers.Adam(disc_rate, beta_1=beta1)
     # Keras 3 optimizers create their slots lazily and do not defer restores: build them first.
     generator_optimizer.build(generator.trainable_variables)
     discriminator_optimizer.build(discriminator.trainable_variables)
@@ -102,6 +120,7 @@ def build_state(
         epoch=tf.Variable(0, dtype=tf.int64, trainable=False),
         step=tf.Variable(0, dtype=tf.int64, trainable=False),
         epoch_step=tf.Variable(0, dtype=tf.int64, trainable=False),
+        generator_ema=generator_ema,
     )
 
 
@@ -127,8 +146,13 @@ def restore(state: GanState, path: str) -> None:
     """Restore the checkpoint `path` (a prefix such as `checkpoints/ckpt-3`) into `state`.
 
     A checkpoint of the tutorial's own code has only the four model and optimizer objects: it
-    restores, and the counters start at zero.
+    restores, and the counters start at zero. Keras 3 saves each optimizer's learning rate as
+    a variable; the state's own rates (the run's flags or recipe) are put back after restoring,
+    so a resumed run trains at the rates it was asked for. A checkpoint without the EMA
+    generator (EMA newly switched on) starts the EMA from the restored generator.
     """
+    optimizers = (state.generator_optimizer, state.discriminator_optimizer)
+    rates = [float(optimizer.learning_rate) for optimizer in optimizers]
     saved_model = checkpoint_model(path)
     if saved_model != state.spec.name:
         raise UserError(
@@ -142,12 +166,21 @@ def restore(state: GanState, path: str) -> None:
         tutorial_part.assert_existing_objects_matched()
         # ... then the extra keys, which the tutorial's checkpoints lack.
         state.checkpoint().restore(path).expect_partial()
+        if state.generator_ema is not None and not has_key(path, "generator_ema"):
+            copy_weights(state.generator, state.generator_ema)
     except (tf.errors.OpError, AssertionError, ValueError) as err:
         first_line = (str(err).strip() or type(err).__name__).splitlines()[0]
         raise UserError(
             f"{path}: not a checkpoint of this {state.spec.name} model ({first_line}); "
             "use --fresh to start over, or another --checkpoint-dir"
         ) from None
+    for optimizer, rate in zip(optimizers, rates, strict=True):
+        optimizer.learning_rate.assign(rate)
+
+
+def has_key(path: str, key: str) -> bool:
+    """Whether the checkpoint `path` holds an object saved under `key` (e.g. generator_ema)."""
+    return any(name.startswith(f"{key}/") for name, _ in tf.train.list_variables(path))
 
 
 def checkpoint_model(path: str) -> str:

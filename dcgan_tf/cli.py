@@ -40,7 +40,7 @@ def run_command(command: Callable[[], int]) -> int:
 
 
 def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
-    """--checkpoint-dir, --checkpoint and --model: which run's generator a command uses."""
+    """--checkpoint-dir, --checkpoint, --best and --model: which run's generator a command uses."""
     parser.add_argument(
         "--checkpoint-dir",
         default="checkpoints",
@@ -49,6 +49,11 @@ def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--checkpoint", metavar="PATH", help="a checkpoint prefix such as checkpoints/ckpt-3"
+    )
+    parser.add_argument(
+        "--best",
+        action="store_true",
+        help="use the run's best-FID checkpoint (CHECKPOINT_DIR/best/, kept by --eval-every)",
     )
     parser.add_argument(
         "--model",

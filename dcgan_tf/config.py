@@ -13,18 +13,23 @@ from pathlib import Path
 
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import write_atomic
+from dcgan_tf.recipes import RECIPES
 
 DATASETS = ("mnist", "fashion_mnist", "folder")
 SPLITS = ("train", "test")
 DEVICES = ("auto", "cpu", "gpu")
-MODELS = ("dcgan", "cdcgan", "gan")
+MODELS = ("dcgan", "cdcgan", "gan", "tfexamples", "carpedm20", "pytorch")
+CONDITIONAL_MODELS = ("cdcgan", "carpedm20")
 GEN_LOSSES = ("non-saturating", "minimax")
 PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # distribute.py
+UPDATES = ("simultaneous", "alternating")
+GEN_NOISES = ("fresh", "same")
 # Where a model's own recipe differs from the tutorial's defaults (flags given still win).
 CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
 CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
-CHOICES |= {"strategy": STRATEGIES}
+CHOICES |= {"update": UPDATES, "gen_noise": GEN_NOISES}
+CHOICES |= {"recipe": tuple(RECIPES), "strategy": STRATEGIES}
 MODEL_PRESETS: dict[str, dict] = {
     # The course material's one-hidden-layer GAN: batch 128, Adam's defaults, counted in steps.
     "gan": {
@@ -32,6 +37,41 @@ MODEL_PRESETS: dict[str, dict] = {
         "learning_rate": 1e-3,
         "steps": 100_000,
         "snapshot_steps": (0, 10_000, 60_000),
+        # Its code runs sess.run(D_solver), then sess.run(G_solver), new noise for each.
+        "update": "alternating",
+    },
+    # aymericdamien/TensorFlow-Examples, examples/3_NeuralNetworks/dcgan.py (batch-norm version):
+    # num_steps = 10000, batch_size = 128, lr_generator = lr_discriminator = 0.002,
+    # AdamOptimizer(..., beta1=0.5, beta2=0.999); each step trains the discriminator, then the
+    # generator, each on its own z = np.random.uniform(-1., 1., size=[batch_size, noise_dim]).
+    "tfexamples": {
+        "batch_size": 128,
+        "learning_rate": 0.002,
+        "beta1": 0.5,
+        "steps": 10_000,
+        "update": "alternating",
+    },
+    # carpedm20/DCGAN-tensorflow main.py flags: epoch 25, learning_rate 0.0002, beta1 0.5,
+    # batch_size 64; model.py trains D on (batch, batch_z), then runs g_optim twice ("to make
+    # sure that d_loss does not go to zero"), every run fed the same batch_z.
+    "carpedm20": {
+        "batch_size": 64,
+        "learning_rate": 2e-4,
+        "beta1": 0.5,
+        "epochs": 25,
+        "update": "alternating",
+        "gen_steps": 2,
+        "gen_noise": "same",
+    },
+    # The PyTorch DCGAN recipe: batch 128, Adam(lr=0.0002, betas=(0.5, 0.999)), 5 epochs; D
+    # learns on a real and a fake batch, then G on the same fakes against the updated D.
+    "pytorch": {
+        "batch_size": 128,
+        "learning_rate": 2e-4,
+        "beta1": 0.5,
+        "epochs": 5,
+        "update": "alternating",
+        "gen_noise": "same",
     },
 }
 
@@ -63,6 +103,22 @@ class TrainConfig:
     jit_compile: bool = False  # compile the train step with XLA
     steps_per_call: int = 1  # train steps inside one tf.function call
     fast: bool = False  # the best measured speed options for the device (fills the three above)
+    # Going back to an older epoch (dcgan_tf/going_back.py):
+    keep_every: int = 0  # keep every Nth epoch's checkpoint in CHECKPOINT_DIR/kept/ (0: off)
+    resume_from: str | None = None  # continue from this checkpoint; newer ones are moved aside
+    # Seeing a run (issue 10):
+    tensorboard: bool = True  # write TensorBoard summaries into OUT/tensorboard (--no-tensorboard)
+    # The course's models, trained as their own code trains them (issue 11; steps.py, train_step).
+    update: str = "simultaneous"  # simultaneous: the tutorial's one tape | alternating: D, then G
+    gen_steps: int = 1  # generator updates per discriminator update (alternating only)
+    gen_noise: str = "fresh"  # alternating: G's noise a fresh batch, or the same as D's
+    beta1: float = 0.9  # Adam beta_1 of both optimizers (Keras' default; DCGAN recipes use 0.5)
+    # Recipes (issue 8): named value sets (recipes.py) and options orthogonal to them.
+    recipe: str = "tutorial"  # which named set of the values below fills the flags not given
+    disc_learning_rate: float | None = None  # the discriminator's Adam rate (None: --learning-rate)
+    ema_decay: float = 0.0  # moving average of the generator's weights for sampling (0: off)
+    label_smoothing: float = 0.0  # one-sided: the discriminator's real targets are 1 - S
+    disc_steps: int = 1  # discriminator updates per generator update
     # Scaling out (distribute.py): --batch-size stays the global batch, split over the replicas.
     strategy: str = "auto"  # auto (all GPUs if several) | default | mirrored | multiworker
     sync_batch_norm: bool = False  # batch norm over the global batch, not each replica's part
@@ -73,7 +129,10 @@ class TrainConfig:
         preset = dict(MODEL_PRESETS.get(str(given.get("model", cls.model)), {}))
         if "epochs" in given:  # asking for epochs overrides a preset counted in steps
             preset.pop("steps", None)
-        return cls(**{**preset, **given})
+        recipe = str(given.get("recipe", cls.recipe))
+        if recipe not in RECIPES:
+            raise UserError(f"unknown --recipe {recipe!r}; choose one of: {', '.join(RECIPES)}")
+        return cls(**{**preset, **RECIPES[recipe], **given})  # flags given win over both
 
     def __post_init__(self) -> None:
         positive = {
@@ -82,6 +141,8 @@ class TrainConfig:
             "noise_dim": self.noise_dim,
         }
         positive |= {"save_every": self.save_every, "steps_per_call": self.steps_per_call}
+        positive |= {"gen_steps": self.gen_steps}
+        positive |= {"disc_steps": self.disc_steps}
         for name, value in positive.items():
             if value < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
@@ -91,16 +152,38 @@ class TrainConfig:
             raise UserError(f"--eval-samples must be at least 10, got {self.eval_samples}")
         if not 0 < self.learning_rate < float("inf"):
             raise UserError(f"--learning-rate must be a positive number, got {self.learning_rate}")
+        if self.keep_every < 0:
+            raise UserError(f"--keep-every must be 0 (off) or more, got {self.keep_every}")
+        if self.resume_from and self.fresh:
+            raise UserError("--resume-from and --fresh contradict each other; choose one")
+        disc_rate = self.disc_learning_rate
+        if disc_rate is not None and not 0 < disc_rate < float("inf"):
+            raise UserError(f"--disc-learning-rate must be a positive number, got {disc_rate}")
+        recipe_options = self.ema_decay or self.label_smoothing or self.disc_steps > 1
+        if self.update == "alternating" and recipe_options:
+            raise UserError(
+                "--ema-decay, --label-smoothing and --disc-steps work with --update simultaneous "
+                "only (the alternating update has its own --gen-steps)"
+            )
+        for name in ("beta1", "ema_decay", "label_smoothing"):
+            if not 0 <= getattr(self, name) < 1:
+                flag = "--" + name.replace("_", "-")
+                raise UserError(f"{flag} must be in [0, 1), got {getattr(self, name)}")
         if self.steps < 0 or any(s < 0 for s in self.snapshot_steps):
             raise UserError("--steps and --snapshot-steps must not be negative")
         if self.channels not in (1, 3):
             raise UserError(f"--channels must be 1 or 3, got {self.channels}")
         if self.channels == 3 and self.dataset != "folder":
             raise UserError("--channels 3 needs --dataset folder (MNIST is gray)")
-        if self.dataset == "folder" and (self.data_dir is None or self.model == "cdcgan"):
+        conditional = self.model in CONDITIONAL_MODELS
+        if self.dataset == "folder" and (self.data_dir is None or conditional):
             raise UserError("--dataset folder needs --data-dir, and has no labels for cdcgan")
         if self.eval_every and (self.dataset == "folder" or self.channels != 1):
             raise UserError("--eval-every measures gray digits; not for --dataset folder")
+        if not 0 <= self.beta1 < 1:
+            raise UserError(f"--beta1 must be in [0, 1), got {self.beta1}")
+        if self.gen_steps > 1 and self.update != "alternating":
+            raise UserError(f"--gen-steps {self.gen_steps} needs --update alternating")
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise UserError(

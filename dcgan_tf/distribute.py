@@ -45,7 +45,7 @@ from dcgan_tf.checkpoints import GanState
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.errors import UserError
 from dcgan_tf.precision import DynamicLossScale
-from dcgan_tf.steps import Stepper
+from dcgan_tf.steps import Stepper, ema_update
 from dcgan_tf.train_step import make_update
 
 # What a collective raises when a peer worker died (TF's health check aborts the collectives).
@@ -290,6 +290,8 @@ class ReplicatedStepper:
         if config.precision == "mixed_float16":
             with strategy.scope():
                 self.loss_scales = (ReplicaLossScale(), ReplicaLossScale())
+        if config.update != "simultaneous":
+            raise UserError("--strategy trains with --update simultaneous only (the tutorial's)")
         update = make_update(
             state.generator,
             state.discriminator,
@@ -297,6 +299,10 @@ class ReplicatedStepper:
             state.discriminator_optimizer,
             config.gen_loss,
             self.loss_scales,
+            state.spec.loss,
+            config.label_smoothing,
+            config.disc_steps,
+            ema_update(state, config.ema_decay),
         )
 
         def replica_step(noise: tf.Tensor, start: tf.Tensor, images: tf.Tensor, *labels):

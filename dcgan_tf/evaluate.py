@@ -73,7 +73,9 @@ def run(args: argparse.Namespace) -> int:
 
     select_device("auto")
     start = time.time()
-    path = args.classifier or classifier_path(run_dir, dataset)
+    # A checkpoint kept by --keep-every (CHECKPOINT_DIR/kept/) uses its run's classifier.
+    classifier_dir = run_dir.parent if run_dir.name == "kept" else run_dir
+    path = args.classifier or classifier_path(classifier_dir, dataset)
     if args.classifier and not Path(args.classifier).exists():
         raise UserError(f"--classifier {args.classifier}: no such file")
     samples, source = draw_samples(args)  # first: a bad --images or checkpoint fails at once
@@ -104,7 +106,7 @@ def draw_samples(args: argparse.Namespace):
 
     if args.images:
         return Samples(to_model_range(load_images(Path(args.images)))), args.images
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
+    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
     source = f"{path} ({config.model}, epoch {int(state.epoch)}, step {int(state.step)})"
     return GeneratorSampler(state, config.channels).sample(args.num, args.seed), source
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -179,9 +179,16 @@ class QualityLog:
         plot_series(steps, series, self.directory / "quality.png")
 
 
+class QualityListener(Protocol):
+    """Told each measurement of `QualityHook`: the best checkpoint, the collapse warning."""
+
+    def on_quality(self, epoch: int, state: GanState, metrics: dict) -> None: ...
+
+
 class QualityHook(Hook):
     """--eval-every: every `every` epochs, FID and classifier score of `num` samples into
-    `quality.csv` and `quality.png`."""
+    `quality.csv` and `quality.png`; then each of `listeners` gets the metrics, and `latest`
+    holds them as (epoch, step, metrics) for other hooks (the TensorBoard summaries)."""
 
     def __init__(
         self,
@@ -191,9 +198,12 @@ class QualityHook(Hook):
         num: int,
         seed: int,
         log: Callable[[str], None] = print,
+        listeners: Sequence[QualityListener] = (),
     ) -> None:
         self.classifier, self.quality = classifier, QualityLog(out)
         self.every, self.num, self.seed, self.log = every, num, seed, log
+        self.listeners = list(listeners)
+        self.latest: tuple[int, int, dict] | None = None
 
     def on_epoch_end(self, epoch: int, state: GanState) -> None:
         if epoch % self.every:
@@ -207,3 +217,6 @@ class QualityHook(Hook):
             f"Quality after epoch {epoch}: FID {metrics['fid']:.3f}, classifier score "
             f"{metrics['classifier_score']:.3f} ({self.num} samples, {seconds:.1f} s)"
         )
+        self.latest = (epoch, int(state.step), metrics)
+        for listener in self.listeners:
+            listener.on_quality(epoch, state, metrics)

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from dcgan_tf.cli import Parser, import_tensorflow, run_command
-from dcgan_tf.config import CHOICES, TrainConfig
+from dcgan_tf.config import CHOICES, MODEL_PRESETS, TrainConfig
 
 HELP = {
     "epochs": "train until this many epochs are done; rerunning resumes (default: %(default)s)",
@@ -40,7 +40,8 @@ HELP = {
     "eval_samples": "samples per measurement of --eval-every (default: %(default)s)",
     "model": "dcgan: the tutorial's; cdcgan: conditioned on the digit label; gan: the course's "
     "one-hidden-layer GAN, whose preset is --batch-size 128 --learning-rate 0.001 --steps 100000 "
-    "--snapshot-steps 0,10000,60000 (default: %(default)s)",
+    "--snapshot-steps 0,10000,60000; tfexamples, carpedm20, pytorch: the course's other DCGANs, "
+    "each with its own code's settings as a preset (README: Other models) (default: %(default)s)",
     "gen_loss": "non-saturating: -log D(G(z)), the tutorial's; minimax: log(1 - D(G(z))), the "
     "original GAN's (default: %(default)s)",
     "channels": "1 gray, 3 RGB (with --dataset folder) (default: %(default)s)",
@@ -55,6 +56,32 @@ HELP = {
     "single steps (default: %(default)s)",
     "fast": "the fastest measured set of --precision/--jit-compile/--steps-per-call for the "
     "device in use (see BENCHMARKS.md); flags given explicitly win",
+    "keep_every": "keep every Nth epoch's checkpoint for good, as CHECKPOINT_DIR/kept/epoch-NNNN, "
+    "besides the newest three (default: %(default)s, off)",
+    "resume_from": "continue from this checkpoint (e.g. CHECKPOINT_DIR/kept/epoch-0019) in the "
+    "current folders: newer checkpoints and later images are moved into old-<time>/ folders, the "
+    "loss history is cut back to it; a one-time jump: rerun without it to continue",
+    "tensorboard": "write losses, images/s, grids, quality and the config into OUT/tensorboard "
+    "for `tensorboard --logdir OUT/tensorboard` (default: on; --no-tensorboard: off)",
+    "update": "simultaneous: the tutorial's, both nets from one forward pass; alternating: the "
+    "discriminator's update first, then the generator's against it (the gan, tfexamples, "
+    "carpedm20 and pytorch presets) (default: %(default)s)",
+    "gen_steps": "generator updates per discriminator update, with --update alternating "
+    "(carpedm20's preset: 2) (default: %(default)s)",
+    "gen_noise": "with --update alternating: fresh: each generator update draws new noise; same: "
+    "it reuses the discriminator's noise batch (carpedm20, pytorch) (default: %(default)s)",
+    "beta1": "Adam beta_1 of both optimizers (default: %(default)s, Keras'; the DCGAN recipes "
+    "use 0.5)",
+    "recipe": "a named set of the values below (see RECIPES.md): tutorial (today's defaults), "
+    "dcgan-paper (Adam 2e-4, beta1 0.5), ttur (D 3e-4, G 1e-4, beta1 0.5), fast-digits "
+    "(G 2e-4, D 4e-4, beta1 0.5, label smoothing 0.1); flags given win (default: %(default)s)",
+    "disc_learning_rate": "Adam learning rate of the discriminator (default: --learning-rate)",
+    "ema_decay": "keep an exponential moving average of the generator's weights with this "
+    "decay (e.g. 0.999) and draw grids, samples and evaluations with it (default: 0, off)",
+    "label_smoothing": "one-sided label smoothing: the discriminator's targets for real images "
+    "are 1 - S (default: 0, off)",
+    "disc_steps": "K discriminator updates per generator update: every batch updates the "
+    "discriminator, every K-th batch also the generator (default: %(default)s)",
     "strategy": "tf.distribute strategy: auto is MirroredStrategy over all GPUs when there are "
     "several, else default (one device); mirrored: this host's GPUs (without GPUs: its logical "
     "CPUs); multiworker: the hosts of TF_CONFIG. --batch-size stays the global batch "
@@ -62,6 +89,20 @@ HELP = {
     "sync_batch_norm": "with several replicas, batch norm uses the statistics of the global "
     "batch instead of each replica's part (Keras' synchronized=True)",
 }
+
+# Where the field name's last word would mislead.
+METAVARS = {"keep_every": "N", "resume_from": "PATH", "steps_per_call": "K"}
+
+
+def preset_in_effect(config: TrainConfig) -> str:
+    """The model's preset as the flags that now carry it, e.g. '--batch-size 128 --steps 10000'."""
+    parts = []
+    for name in MODEL_PRESETS.get(config.model, {}):
+        value = getattr(config, name)
+        if isinstance(value, tuple):
+            value = ",".join(str(v) for v in value)
+        parts.append(f"--{name.replace('_', '-')} {value}")
+    return " ".join(parts)
 
 
 def int_list(text: str) -> tuple[int, ...]:
@@ -81,21 +122,28 @@ def build_parser(only_given: bool = False) -> argparse.ArgumentParser:
         description="Train the TensorFlow tutorial's DCGAN on MNIST: a 4x4 grid per epoch, "
         "a GIF of the progression, checkpoints, and a loss history. Ctrl-C saves; run the "
         "same command again to resume. --model trains the other GANs of the course material.",
-        epilog="Exit status: 0 done, 2 bad input or missing data, 3 training diverged (NaN), "
-        "130 interrupted (saved; rerun to resume).",
+        epilog="Exit status: 0 done, 2 bad input, missing data or a folder another run holds, "
+        "3 training diverged (NaN), 4 a file or checkpoint could not be written (disk full, "
+        "folder not writable; the previous checkpoint is intact), 130 Ctrl-C and 143 SIGTERM "
+        "(saved; rerun to resume).",
     )
     for field in dataclasses.fields(TrainConfig):
         flag = "--" + field.name.replace("_", "-")
-        if field.type == "bool":
-            parser.add_argument(flag, action="store_true", help=HELP[field.name])
+        if field.type == "bool":  # --flag for an off default; --flag/--no-flag for an on one
+            action = argparse.BooleanOptionalAction if field.default else "store_true"
+            default = argparse.SUPPRESS if only_given else field.default
+            parser.add_argument(flag, action=action, default=default, help=HELP[field.name])
             continue
-        kind = {"int": int, "float": float, "tuple[int, ...]": int_list}.get(field.type, str)
+        kinds = {"int": int, "float": float, "float | None": float, "tuple[int, ...]": int_list}
+        kind = kinds.get(field.type, str)
         parser.add_argument(
             flag,
             type=kind,
             default=argparse.SUPPRESS if only_given else field.default,
             choices=CHOICES.get(field.name),
-            metavar=None if field.name in CHOICES else field.name.split("_")[-1].upper(),
+            metavar=None
+            if field.name in CHOICES
+            else METAVARS.get(field.name, field.name.split("_")[-1].upper()),
             help=HELP[field.name],
         )
     parser.add_argument(
@@ -110,45 +158,85 @@ def main(argv: Sequence[str] | None = None) -> int:
     gif_only = build_parser().parse_args(argv).gif_only  # --help and flag errors answer here
     given = vars(build_parser(only_given=True).parse_args(argv))
     given.pop("gif_only", None)
-    return run_command(lambda: run(TrainConfig.for_model(**given), gif_only))
+    return run_command(lambda: run(given, gif_only))
 
 
-def run(config: TrainConfig, gif_only: bool) -> int:
+def run(given: dict, gif_only: bool) -> int:
+    """Train with the flags `given` (the others from the model's preset and the defaults)."""
+    config = TrainConfig.for_model(**given)  # bad values fail here, before TensorFlow loads
+    if gif_only:
+        from dcgan_tf.images import build_gif
+
+        print(f"Wrote {build_gif(config.out)}")
+        return 0
+    from dcgan_tf.files import check_writable_folder, remove_dead_temporary_files
+    from dcgan_tf.locks import lock_folders
+
+    # Before anything slow: the folders must be writable and no other run may be using them.
+    folders = {"--checkpoint-dir": config.checkpoint_dir, "--out": config.out}
+    for flag, folder in folders.items():
+        check_writable_folder(folder, flag)
+    with lock_folders(folders):
+        for folder in folders.values():
+            remove_dead_temporary_files(folder)
+        return train_locked(config, given)
+
+
+def train_locked(config: TrainConfig, given: dict) -> int:
+    """Load the data and train, while this process holds the run's folders."""
     tf = import_tensorflow()
+    from dcgan_tf.best import BestCheckpoint
     from dcgan_tf.classifier import classifier_path, load_or_train_classifier
+    from dcgan_tf.collapse import CollapseWarning
     from dcgan_tf.data import load_split
     from dcgan_tf.devices import describe_device, select_device
     from dcgan_tf.distribute import Distribution
     from dcgan_tf.evaluation import QualityHook
-    from dcgan_tf.images import build_gif
+    from dcgan_tf.fast import resolve_fast
+    from dcgan_tf.journal import RunJournal
+    from dcgan_tf.summaries import TensorBoardHook
     from dcgan_tf.training import TrainingInterrupted, train
 
-    if gif_only:
-        print(f"Wrote {build_gif(config.out)}")
-        return 0
     device = select_device(config.device)
+    if config.fast:  # the device's fastest measured options; flags given still win
+        config = resolve_fast(given, device)
+        speed = ("precision", "jit_compile", "steps_per_call")
+        print("--fast: " + ", ".join(f"{name} {getattr(config, name)}" for name in speed))
     distribution = Distribution.for_config(config)  # before any op: TF's rule for multiworker
     source = config.data_dir or "tensorflow-datasets"
     images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
-    print(f"Data: {len(images)} images, {config.dataset}/{config.split}, from {source}")
+    data = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
+    print(f"Data: {data}")
+    preset = preset_in_effect(config)
+    if preset:
+        print(f"Preset of --model {config.model} (flags given win): {preset}")
     print(f"Training on {describe_device(device)}")
     if distribution.strategy is not None:
         print(f"Distributed: {distribution.describe()}")
     try:
         with tf.device(device):
             hooks = []
+            quality = None
             if config.eval_every:
                 path = classifier_path(config.checkpoint_dir, config.dataset)
                 classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
-                hooks.append(
-                    QualityHook(
-                        classifier, config.out, config.eval_every, config.eval_samples, config.seed
-                    )
+                watchers = [BestCheckpoint(config), CollapseWarning()]
+                quality = QualityHook(
+                    classifier,
+                    config.out,
+                    config.eval_every,
+                    config.eval_samples,
+                    config.seed,
+                    listeners=watchers,
                 )
+                hooks.append(quality)
+            if config.tensorboard:
+                hooks.append(TensorBoardHook(config, quality))
+            hooks.append(RunJournal(config.out, describe_device(device), data))
             train(config, images, hooks=hooks, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)
-        return 130
+        return stop.exit_code
     return 0
 
 

@@ -5,10 +5,13 @@ The loop (`training.train`) calls every hook at four moments, in list order:
     on_train_begin(state)                      once, after restoring, before the first step
     on_step_end(step, epoch, images, losses)   after each train step (1-based step over the run)
     on_epoch_end(epoch, state)                 after each whole epoch, before its checkpoint
+    on_checkpoint(state)                       after each checkpoint (also on Ctrl-C)
     on_train_end(state)                        once, when the run is complete (not on Ctrl-C)
 
 A hook overrides only what it needs. The loop writes its counters into `state` before
-`on_epoch_end` and `on_train_end`, so hooks may read `state.step` and `state.epoch` there.
+`on_epoch_end`, `on_checkpoint` and `on_train_end`, so hooks may read `state.step` and
+`state.epoch` there. A hook that keeps a record a resume must continue (summaries, a journal)
+writes it at `on_checkpoint`: then the record holds exactly the steps the checkpoint holds.
 """
 
 from __future__ import annotations
@@ -30,6 +33,9 @@ class Hook:
         pass
 
     def on_epoch_end(self, epoch: int, state: GanState) -> None:
+        pass
+
+    def on_checkpoint(self, state: GanState) -> None:
         pass
 
     def on_train_end(self, state: GanState) -> None:
@@ -54,7 +60,8 @@ class ProgressGrids(Hook):
     def save_grid(self, path: Path) -> None:
         state = self.state
         noise, labels, columns = state.spec.grid_inputs(state.seed_noise)
-        generated = state.generator(noise if labels is None else [noise, labels], training=False)
+        inputs = noise if labels is None else [noise, labels]
+        generated = state.image_generator(inputs, training=False)  # the EMA one when on
         save_image_grid(state.spec.to_pixels(generated, self.channels), path, columns)
 
     def on_train_begin(self, state: GanState) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -11,7 +12,7 @@ import matplotlib
 import numpy as np
 
 from dcgan_tf.errors import UserError
-from dcgan_tf.files import write_atomic_with
+from dcgan_tf.files import write_atomic
 
 matplotlib.use("Agg")  # files only, no window: works on servers and in CI
 import matplotlib.pyplot as plt
@@ -40,7 +41,9 @@ def image_grid(images: np.ndarray, columns: int = 4, pad: int = 2, scale: int = 
 def save_image_grid(pixels: np.ndarray, path: str | Path, columns: int = 4) -> Path:
     """Save uint8 images (N, 28, 28, C) as one grid PNG, `columns` wide (the tutorial: 4x4)."""
     grid = image_grid(pixels, columns)
-    return write_atomic_with(path, lambda tmp: iio.imwrite(tmp, grid, extension=".png"))
+    # Encoded in memory, then written in one atomic step: a failed write (a full disk) leaves
+    # no half-closed encoder behind to complain again when it is garbage-collected.
+    return write_atomic(path, iio.imwrite("<bytes>", grid, extension=".png"))
 
 
 def epoch_images(directory: str | Path) -> list[Path]:
@@ -68,8 +71,8 @@ def build_gif(directory: str | Path, frame_ms: int = 200, max_frames: int = 200)
     frames = [iio.imread(path) for path in paths]
     gif = Path(directory) / GIF_NAME
     stack = np.stack(frames)
-    return write_atomic_with(
-        gif, lambda tmp: iio.imwrite(tmp, stack, extension=".gif", duration=frame_ms, loop=0)
+    return write_atomic(
+        gif, iio.imwrite("<bytes>", stack, extension=".gif", duration=frame_ms, loop=0)
     )
 
 
@@ -93,6 +96,8 @@ def plot_series(
     axes[-1, 0].set_xlabel("iteration")
     fig.tight_layout()
     try:
-        return write_atomic_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=100))
+        png = io.BytesIO()
+        fig.savefig(png, format="png", dpi=100)
+        return write_atomic(path, png.getvalue())
     finally:
         plt.close(fig)

@@ -5,6 +5,8 @@
 
 Writes interpolation_<method>.png (one row per pair of endpoints, from G(z0) to G(z1)) and
 interpolation_<method>.gif (the walk, all rows at once).
+
+    python -m dcgan_tf.interpolate sweep --dim 3                # one noise dimension: sweep.py
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
         prog="python -m dcgan_tf.interpolate",
         description="Interpolate between seeded random latent endpoints, linearly and along "
-        "the sphere (slerp); a grid PNG and a GIF per method.",
+        "the sphere (slerp); a grid PNG and a GIF per method. `interpolate sweep --dim D` "
+        "sweeps one noise dimension instead (see `interpolate sweep --help`).",
     )
     add = parser.add_argument
     add_checkpoint_flags(parser)
@@ -46,6 +49,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["sweep"]:  # the latent sweep, a subcommand of its own flags
+        from dcgan_tf import sweep
+
+        return sweep.main(argv[1:], prog="python -m dcgan_tf.interpolate sweep")
     args = build_parser().parse_args(argv)
     return run_command(lambda: run(args))
 
@@ -58,9 +66,11 @@ def run(args: argparse.Namespace) -> int:
     from dcgan_tf.sampling import draw_noise, load_run
 
     select_device("auto")
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
+    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
     if args.label is not None and not state.spec.conditional:
-        raise UserError(f"{path} holds a {state.spec.name!r} model; --label needs cdcgan")
+        raise UserError(
+            f"{path} holds a {state.spec.name!r} model; --label needs cdcgan or carpedm20"
+        )
     endpoints = draw_noise(state.spec, 2 * args.rows, config.noise_dim, args.seed).numpy()
     labels = None
     if state.spec.conditional:
@@ -78,7 +88,7 @@ def interpolate(state, endpoints, labels, method, steps, channels, out) -> tuple
     """One grid PNG (a row per pair) and one GIF (frame t: every row's t-th image)."""
     import imageio.v3 as iio
 
-    from dcgan_tf.files import write_atomic_with
+    from dcgan_tf.files import write_atomic
     from dcgan_tf.images import image_grid, save_image_grid
     from dcgan_tf.sampling import generate_pixels, lerp, slerp
 
@@ -91,9 +101,9 @@ def interpolate(state, endpoints, labels, method, steps, channels, out) -> tuple
     by_step = pixels.reshape(rows, steps, *pixels.shape[1:]).swapaxes(0, 1)  # (steps, rows, ...)
     frames = np.stack([image_grid(column, columns=rows) for column in by_step])
     frames = np.concatenate([frames, frames[-2:0:-1]])  # there and back again: a seamless loop
-    gif = write_atomic_with(
+    gif = write_atomic(
         out / f"interpolation_{method}.gif",
-        lambda tmp: iio.imwrite(tmp, frames, extension=".gif", duration=120, loop=0),
+        iio.imwrite("<bytes>", frames, extension=".gif", duration=120, loop=0),
     )
     return grid, gif
 

@@ -41,9 +41,16 @@ def global_batch_average(per_example: tf.Tensor) -> tf.Tensor:
     return tf.nn.compute_average_loss(per_example, global_batch_size=global_size)
 
 
-def discriminator_loss(real_output: tf.Tensor, fake_output: tf.Tensor) -> tf.Tensor:
-    """How well the discriminator calls real images real (1) and generated ones fake (0)."""
-    real_loss = cross_entropy(tf.ones_like(real_output), real_output)
+def discriminator_loss(
+    real_output: tf.Tensor, fake_output: tf.Tensor, label_smoothing: float = 0.0
+) -> tf.Tensor:
+    """How well the discriminator calls real images real (1) and generated ones fake (0).
+
+    `label_smoothing` S > 0 asks for 1 - S on real images only (one-sided, Salimans et al. 2016):
+    an overconfident discriminator is penalised, and the fakes' target stays 0 so that the
+    discriminator never rewards fakes for being where there is no data.
+    """
+    real_loss = cross_entropy(tf.ones_like(real_output) * (1.0 - label_smoothing), real_output)
     fake_loss = cross_entropy(tf.zeros_like(fake_output), fake_output)
     return real_loss + fake_loss
 
@@ -63,3 +70,18 @@ def minimax_generator_loss(fake_output: tf.Tensor) -> tf.Tensor:
 
 
 GENERATOR_LOSSES = {"non-saturating": generator_loss, "minimax": minimax_generator_loss}
+
+
+def two_class_logit(logits: tf.Tensor) -> tf.Tensor:
+    """Two-class logits (B, 2), class 1 "real" -> the one logit (B, 1) of "real" vs "fake".
+
+    softmax([l0, l1])[1] = sigmoid(l1 - l0), so the softmax cross-entropy of class 1 (0) equals
+    the binary cross-entropy of l1 - l0 against 1 (0): every loss above serves a two-class
+    discriminator through this margin (tests/test_course_models.py checks it against
+    tf.nn.sparse_softmax_cross_entropy_with_logits, as TensorFlow-Examples' dcgan.py computes).
+    """
+    return logits[:, 1:2] - logits[:, 0:1]
+
+
+# How a model's discriminator output becomes the losses' one logit (`ModelSpec.loss`).
+DISCRIMINATOR_LOGIT = {"sigmoid": lambda logits: logits, "softmax2": two_class_logit}

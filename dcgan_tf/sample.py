@@ -70,10 +70,12 @@ def run(args: argparse.Namespace) -> int:
     from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
 
     select_device("auto")
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
+    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
     spec = state.spec
     if (args.label is not None or args.by_style) and not spec.conditional:
-        raise UserError(f"{path} holds a {spec.name!r} model; --label and --by-style need cdcgan")
+        raise UserError(
+            f"{path} holds a {spec.name!r} model; --label and --by-style need cdcgan or carpedm20"
+        )
     columns = None
     if args.by_style:
         style = draw_noise(spec, args.by_style, config.noise_dim, args.seed)
@@ -99,7 +101,7 @@ def write_samples(
     """Write uint8 images (N, 28, 28, C) as one grid, separate 28x28 PNGs, or one .npy."""
     import imageio.v3 as iio
 
-    from dcgan_tf.files import write_atomic_with
+    from dcgan_tf.files import write_atomic, write_atomic_with
     from dcgan_tf.images import save_image_grid
 
     images = pixels[..., 0] if pixels.shape[-1] == 1 else pixels  # (N, 28, 28) when gray
@@ -116,7 +118,7 @@ def write_samples(
     folder = Path(output or "samples")
     for i, image in enumerate(images):
         path = folder / f"sample_{i:04d}.png"
-        write_atomic_with(path, lambda tmp, image=image: iio.imwrite(tmp, image, extension=".png"))
+        write_atomic(path, iio.imwrite("<bytes>", image, extension=".png"))
     return folder
 
 

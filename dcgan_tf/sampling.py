@@ -3,40 +3,69 @@ the latent space between two points (linearly or along the sphere)."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
+from dcgan_tf.best import best_checkpoint
 from dcgan_tf.checkpoints import GanState, build_state, checkpoint_model, restore
 from dcgan_tf.config import TrainConfig, load_saved_config
 from dcgan_tf.errors import UserError
+from dcgan_tf.recovery import damage, newest_intact
 from dcgan_tf.variants import ModelSpec
 
 
 def load_run(
-    checkpoint_dir: str | Path, checkpoint: str | None = None, expected_model: str | None = None
+    checkpoint_dir: str | Path,
+    checkpoint: str | None = None,
+    expected_model: str | None = None,
+    best: bool = False,
 ) -> tuple[GanState, TrainConfig, str]:
-    """The state of a run's newest checkpoint (or of `checkpoint`), its config and its path.
+    """The state of a run's newest checkpoint (or of `checkpoint`, or with `best` of its
+    best-FID checkpoint), its config and its path.
 
+    A damaged newest checkpoint is skipped with a warning; a damaged `checkpoint` is an error.
     The config saved beside the checkpoint says the model's shape; a checkpoint without one (the
     tutorial's) is the tutorial's DCGAN. With `expected_model`, another model type is an error.
+    A run trained with --ema-decay comes back with its EMA generator as `state.generator`.
     """
-    path = checkpoint or tf.train.latest_checkpoint(str(checkpoint_dir))
+    if best and checkpoint:
+        raise UserError("--best and --checkpoint each name a checkpoint; give one of them")
+    if best:
+        checkpoint = best_checkpoint(checkpoint_dir)
+    if checkpoint:
+        if not Path(f"{checkpoint}.index").exists():
+            raise UserError(f"--checkpoint {checkpoint}: no such checkpoint ({checkpoint}.index)")
+        reason = damage(checkpoint)
+        if reason is not None:
+            raise UserError(f"--checkpoint {checkpoint}: cannot restore it: {reason}")
+        path = checkpoint
+    else:  # the newest that restores: a damaged newer one is named and skipped, not touched
+        path = newest_intact(checkpoint_dir, warn)
     if path is None:
         raise UserError(
             f"no checkpoint in {checkpoint_dir}; train first (python -m dcgan_tf.generate) "
             "or pass --checkpoint PATH"
         )
-    if not Path(f"{path}.index").exists():
-        raise UserError(f"--checkpoint {path}: no such checkpoint ({path}.index)")
     config = load_saved_config(Path(path).parent) or TrainConfig()
     model = checkpoint_model(path)
     if expected_model and model != expected_model:
         raise UserError(f"{path} holds a {model!r} model, not {expected_model!r} (--model)")
-    state = build_state(config.noise_dim, config.learning_rate, config.seed, model, config.channels)
+    ema = config.ema_decay > 0
+    state = build_state(
+        config.noise_dim, config.learning_rate, config.seed, model, config.channels, ema=ema
+    )
     restore(state, path)
+    if state.generator_ema is not None:  # every use of a trained run samples the average
+        state.generator = state.generator_ema
     return state, config, path
+
+
+def warn(line: str) -> None:
+    """A warning on stderr, so that it never mixes with a command's output."""
+    print(line, file=sys.stderr, flush=True)
 
 
 def draw_noise(spec: ModelSpec, count: int, noise_dim: int, seed: int) -> tf.Tensor:
@@ -55,13 +84,16 @@ def generate_pixels(
     if state.spec.conditional and labels is None:
         raise UserError("this conditional model needs a label per image")
     if labels is not None and not state.spec.conditional:
-        raise UserError(f"a {state.spec.name!r} model takes no labels; only cdcgan does")
+        raise UserError(
+            f"a {state.spec.name!r} model takes no labels; only cdcgan and carpedm20 do"
+        )
     images = []
     for start in range(0, len(noise), batch_size):
         batch = tf.convert_to_tensor(noise[start : start + batch_size], tf.float32)
         if labels is not None:
             batch = [batch, tf.constant(labels[start : start + batch_size], tf.int32)]
-        images.append(state.spec.to_pixels(state.generator(batch, training=False), channels))
+        generated = state.image_generator(batch, training=False)  # the EMA one when on
+        images.append(state.spec.to_pixels(generated, channels))
     return np.concatenate(images)
 
 

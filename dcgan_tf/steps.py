@@ -11,6 +11,14 @@ noise is drawn by the loop and passed in. The options change speed, not the math
   the results equal K single calls; fewer Python round trips and one host read per K steps;
 - `--precision mixed_float16`: dynamic loss scaling beside each optimizer (`precision.py`; the
   models' dtype policy is set where they are built, in `checkpoints.build_state`).
+
+`--update alternating` swaps the update body for the course models' own order
+(`alternating_step.py`): it takes its noise batches stacked, (draws, B, noise_dim), drawn from the
+same generator as one (draws * B, noise_dim) batch, so a checkpoint still resumes exactly.
+
+The recipe options do change the math (see `train_step.make_update` and RECIPES.md):
+`--label-smoothing`, `--disc-steps` and `--ema-decay` (the EMA update of `ema.py` runs inside
+the step's graph, right after each generator update).
 """
 
 from __future__ import annotations
@@ -19,8 +27,11 @@ from collections.abc import Callable, Iterable, Iterator
 
 import tensorflow as tf
 
+from dcgan_tf.alternating_step import make_alternating_update, noise_draws
 from dcgan_tf.checkpoints import GanState
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.ema import make_ema_update
+from dcgan_tf.errors import UserError
 from dcgan_tf.precision import DynamicLossScale
 from dcgan_tf.train_step import make_update
 
@@ -36,17 +47,37 @@ class Stepper:
         self.loss_scales = None
         if config.precision == "mixed_float16":
             self.loss_scales = (DynamicLossScale(), DynamicLossScale())
-        update = make_update(
+        nets = (
             state.generator,
             state.discriminator,
             state.generator_optimizer,
             state.discriminator_optimizer,
-            config.gen_loss,
-            self.loss_scales,
         )
+        self.draws = None  # simultaneous: one (B, noise_dim) batch; alternating: stacked draws
+        if config.update == "alternating":
+            self.draws = noise_draws(config.gen_steps, config.gen_noise)
+            update = make_alternating_update(
+                *nets,
+                config.gen_loss,
+                state.spec.loss,
+                config.gen_steps,
+                config.gen_noise,
+                self.loss_scales,
+            )
+        else:
+            update = make_update(
+                *nets,
+                config.gen_loss,
+                self.loss_scales,
+                state.spec.loss,
+                config.label_smoothing,
+                config.disc_steps,
+                ema_update(state, config.ema_decay),
+            )
         image_shape = tuple(state.generator.outputs[0].shape[1:])
         images = tf.TensorSpec((None, *image_shape), tf.float32)
-        noise = tf.TensorSpec((None, config.noise_dim), tf.float32)
+        noise_shape = () if self.draws is None else (self.draws,)
+        noise = tf.TensorSpec((*noise_shape, None, config.noise_dim), tf.float32)
         labels = [tf.TensorSpec((None,), tf.int32)] if state.spec.conditional else []
         self.single = tf.function(
             update, input_signature=[images, noise, *labels], jit_compile=config.jit_compile
@@ -58,16 +89,24 @@ class Stepper:
                 self.make_multi(update), input_signature=stacked, jit_compile=config.jit_compile
             )
 
+    def draw_noise(self, batch_size: int | tf.Tensor) -> tf.Tensor:
+        """One step's noise: (B, noise_dim), or (draws, B, noise_dim) for the alternating update,
+        drawn as one batch of draws * B vectors (the generator advances the same either way)."""
+        spec, rng = self.state.spec, self.state.noise_rng
+        if self.draws is None:
+            return spec.sample_noise(rng, batch_size, self.noise_dim)
+        noise = spec.sample_noise(rng, self.draws * batch_size, self.noise_dim)
+        return tf.reshape(noise, [self.draws, batch_size, self.noise_dim])
+
     def make_multi(self, update: Callable[..., dict]) -> Callable[..., dict]:
         """K updates in one graph: (K, B, ...) batches in, (K,) losses out."""
-        spec, rng, noise_dim = self.state.spec, self.state.noise_rng, self.noise_dim
 
         def train_steps(images: tf.Tensor, *labels: tf.Tensor) -> dict:
             count = tf.shape(images)[0]
             gen_losses = tf.TensorArray(tf.float32, size=count)
             disc_losses = tf.TensorArray(tf.float32, size=count)
             for i in tf.range(count):
-                noise = spec.sample_noise(rng, tf.shape(images)[1], noise_dim)
+                noise = self.draw_noise(tf.shape(images)[1])
                 losses = update(images[i], noise, *[label[i] for label in labels])
                 gen_losses = gen_losses.write(i, losses["gen_loss"])
                 disc_losses = disc_losses.write(i, losses["disc_loss"])
@@ -80,9 +119,7 @@ class Stepper:
         for run in same_shape_runs(group):
             if self.multi is None or len(run) == 1:
                 for images, *labels in run:
-                    noise = self.state.spec.sample_noise(
-                        self.state.noise_rng, len(images), self.noise_dim
-                    )
+                    noise = self.draw_noise(len(images))
                     losses = self.single(images, noise, *labels)
                     results.append({name: float(value) for name, value in losses.items()})
             else:
@@ -91,6 +128,15 @@ class Stepper:
                 for i in range(len(run)):
                     results.append({name: float(values[i]) for name, values in losses.items()})
         return results
+
+
+def ema_update(state: GanState, decay: float) -> Callable[[], None] | None:
+    """--ema-decay: the EMA step run after each generator update; None when off."""
+    if not decay:
+        return None
+    if state.generator_ema is None:
+        raise UserError("--ema-decay needs a state built with its EMA generator (build_state ema)")
+    return make_ema_update(state.generator, state.generator_ema, decay)
 
 
 def same_shape_runs(group: list[Batch]) -> Iterator[list[Batch]]:

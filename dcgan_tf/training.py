@@ -6,7 +6,6 @@ One loop for every model of `variants.MODEL_SPECS`; the tutorial's DCGAN is the 
 from __future__ import annotations
 
 import math
-import signal
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -26,9 +25,13 @@ from dcgan_tf.data import make_dataset
 from dcgan_tf.distribute import Distribution
 from dcgan_tf.errors import UserError
 from dcgan_tf.files import move_aside
+from dcgan_tf.going_back import KeepEvery, go_back_to
 from dcgan_tf.history import LossHistory
 from dcgan_tf.hooks import Hook, ProgressGrids
 from dcgan_tf.progress import ProgressBar
+from dcgan_tf.recipes import describe as describe_recipe
+from dcgan_tf.recovery import recover_newest, save_next_checkpoint
+from dcgan_tf.signals import StopOnSignals
 from dcgan_tf.steps import batch_groups
 
 OUTPUT_FILES = (
@@ -40,6 +43,9 @@ OUTPUT_FILES = (
     "losses.csv",
     "losses.png",
     "config.json",
+    "journal.json",
+    "report.html",
+    "tensorboard",
 )
 
 
@@ -50,7 +56,12 @@ class TrainingDiverged(UserError):
 
 
 class TrainingInterrupted(Exception):
-    """Ctrl-C: the run was saved where it stopped; rerunning the same command resumes it."""
+    """Ctrl-C or SIGTERM: the run was saved where it stopped; rerunning the same command resumes
+    it. `exit_code` is 130 for Ctrl-C, 143 for SIGTERM."""
+
+    def __init__(self, message: str, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def train(
@@ -66,20 +77,24 @@ def train(
     `images` are uint8 (N, 28, 28[, 3]); `image_labels` (N,) for a conditional model. Writes
     grids, GIF, losses and config into `config.out`, checkpoints into `config.checkpoint_dir`.
     `hooks` run after the progress grids at each moment of `hooks.Hook` (quality, summaries).
-    Raises TrainingInterrupted after saving on Ctrl-C.
+    Raises TrainingInterrupted after saving on Ctrl-C or SIGTERM.
     """
     distribution = Distribution.for_config(config)  # --strategy; nothing to do on one device
     config = distribution.worker_config(config)  # only the chief writes into config.out & co.
     log = log if distribution.is_chief else distribution.quiet
     out, checkpoint_dir = Path(config.out), Path(config.checkpoint_dir)
 
-    # 1. Set up: move an old run aside on --fresh, then build or restore the state.
+    # 1. Set up: move an old run aside on --fresh, go back on --resume-from, skip damaged
+    # checkpoints (moved aside, never deleted), then build or restore the state.
     if config.fresh:
         for directory, patterns in ((checkpoint_dir, CHECKPOINT_FILES), (out, OUTPUT_FILES)):
             moved = move_aside(directory, patterns)
             if moved:
                 log(f"--fresh: moved the previous run's files to {moved}")
-    with distribution.scope():
+    if config.resume_from:
+        go_back_to(config.resume_from, checkpoint_dir, out, log)
+    recover_newest(checkpoint_dir, log)
+    with distribution.scope():  # the default strategy's scope does nothing
         state = build_state(
             config.noise_dim,
             config.learning_rate,
@@ -87,6 +102,9 @@ def train(
             config.model,
             config.channels,
             config.precision,
+            disc_learning_rate=config.disc_learning_rate,
+            beta1=config.beta1,
+            ema=config.ema_decay > 0,
         )
     distribution.prepare(state, config)
     spec = state.spec
@@ -98,6 +116,7 @@ def train(
     save_config(config, out)
     save_config(config, checkpoint_dir)
     history = LossHistory.load(out / "losses.csv", up_to_step=int(state.step))
+    log(describe_recipe(config))
     if restored:
         log(f"Resuming from {restored}: {int(state.epoch)} epoch(s) done, step {int(state.step)}")
 
@@ -111,6 +130,8 @@ def train(
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
     train_steps = distribution.stepper(state, config)  # the tutorial's step, or a faster form
     hooks = [ProgressGrids(out, config.channels, config.snapshot_steps, log), *hooks]
+    if config.keep_every:
+        hooks.append(KeepEvery(checkpoint_dir, config.keep_every, log))
 
     # The loop counts steps in Python (no device reads in the hot path) and writes the counts
     # into the state's variables whenever something outside the loop looks: a checkpoint, the
@@ -125,7 +146,9 @@ def train(
         sync_counters()
         # History first: after a kill between the two, the reload drops the extra rows.
         history.save(out)
-        manager.save()
+        save_next_checkpoint(manager)  # a failed write leaves the previous checkpoint the newest
+        for hook in hooks:
+            hook.on_checkpoint(state)
 
     def done() -> bool:
         return bool(config.steps) and step >= config.steps
@@ -137,7 +160,7 @@ def train(
 
     for hook in hooks:
         hook.on_train_begin(state)
-    with StopOnCtrlC() as ctrl_c:
+    with StopOnSignals() as stop:
         for epoch in range(int(state.epoch) + 1, epochs + 1):
             if done():
                 break
@@ -162,14 +185,15 @@ def train(
                     progress.update(epoch_step, len(batch_images), losses)
                     for hook in hooks:
                         hook.on_step_end(step, epoch, len(batch_images), losses)
-                if ctrl_c.requested or done():
+                if stop.requested or done():
                     break
             progress.close(epoch_step, losses)
-            if ctrl_c.requested:
+            if stop.requested:
                 save_checkpoint()
                 raise TrainingInterrupted(
-                    f"interrupted at epoch {epoch}, step {epoch_step}; saved "
-                    f"{manager.latest_checkpoint}. Run the same command again to resume."
+                    f"{stop.name}: interrupted at epoch {epoch}, step {epoch_step}; saved "
+                    f"{manager.latest_checkpoint}. Run the same command again to resume.",
+                    stop.exit_code,
                 )
             if epoch_step < steps_per_epoch:  # --steps reached inside the epoch
                 save_checkpoint()
@@ -209,6 +233,7 @@ def check_resumable(
                 f"{getattr(config, name)}; use the same value, --fresh, or another --checkpoint-dir"
             )
     ignored = {"epochs", "steps", "fresh", "device", "out", "checkpoint_dir", "snapshot_steps"}
+    ignored |= {"keep_every", "resume_from", "tensorboard"}
     changed = [
         f"{name} {getattr(saved, name)} -> {getattr(config, name)}"
         for name in saved.__dataclass_fields__
@@ -226,29 +251,3 @@ def check_unfinished_epoch(config: TrainConfig, saved: TrainConfig | None, epoch
             f"the run in {config.checkpoint_dir} stopped inside an epoch; resume it with "
             f"--batch-size {saved.batch_size} --seed {saved.seed}, or use --fresh"
         )
-
-
-class StopOnCtrlC:
-    """Turns the first Ctrl-C into a request the loop honours between steps (so the checkpoint
-    holds whole steps only); a second Ctrl-C stops at once."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self.previous = None
-
-    def __enter__(self) -> StopOnCtrlC:
-        try:
-            self.previous = signal.signal(signal.SIGINT, self.handle)
-        except ValueError:  # not the main thread: leave Ctrl-C alone
-            self.previous = None
-        return self
-
-    def handle(self, signum: int, frame: object) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
-        print("\nCtrl-C: saving after this step (press again to quit at once)", flush=True)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.previous is not None:
-            signal.signal(signal.SIGINT, self.previous)

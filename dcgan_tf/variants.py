@@ -14,6 +14,7 @@ import numpy as np
 import tensorflow as tf
 from keras import layers
 
+from dcgan_tf import course_models
 from dcgan_tf.data import to_model_range
 from dcgan_tf.models import make_discriminator_model, make_generator_model
 
@@ -85,6 +86,7 @@ class ModelSpec:
     sigmoid_pixels: bool = False  # images in [0, 1] instead of tanh's [-1, 1]
     flat: bool = False  # images as vectors of 784 * channels
     grid_noise: int = 16  # noise vectors of the progress grid (conditional: one per column)
+    loss: str = "sigmoid"  # sigmoid: one logit | softmax2: two-class logits, real is class 1
 
     def sample_noise(self, rng: tf.random.Generator, count: int, noise_dim: int) -> tf.Tensor:
         if self.uniform_noise:
@@ -133,5 +135,25 @@ MODEL_SPECS = {
         uniform_noise=True,
         sigmoid_pixels=True,
         flat=True,
+    ),
+    # The course's other DCGANs (course_models.py); their training habits: config.MODEL_PRESETS.
+    "tfexamples": ModelSpec(
+        "tfexamples",
+        course_models.make_tfexamples_generator,
+        course_models.make_tfexamples_discriminator,
+        uniform_noise=True,
+        loss="softmax2",
+    ),
+    "carpedm20": ModelSpec(
+        "carpedm20",
+        course_models.make_carpedm20_generator,
+        course_models.make_carpedm20_discriminator,
+        conditional=True,
+        uniform_noise=True,
+        sigmoid_pixels=True,
+        grid_noise=8,
+    ),
+    "pytorch": ModelSpec(
+        "pytorch", course_models.make_pytorch_generator, course_models.make_pytorch_discriminator
     ),
 }

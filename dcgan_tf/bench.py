@@ -1,0 +1,180 @@
+"""`make bench`: dcgan_tf's speed beside the tutorial's own loop, measured in one run.
+
+    python -m dcgan_tf.bench --data-dir ../shared/data/mnist      # writes BENCHMARKS.md
+    python -m dcgan_tf.bench --quick                              # CI's smoke run, no file
+
+Every case runs in a fresh process (`bench_cases.py`), and the cases take turns round after round,
+so a machine that slows down for a while slows every case alike; each ratio compares medians
+measured in the same run. Four tables:
+1. whole epochs as a user runs them: the notebook's loop, `generate`'s default, `--fast`;
+2. the train step alone: the notebook's, dcgan_tf's, and each speed option alone and combined,
+   with the work it does (FLOPs from the layer shapes) against this machine's matmul peak;
+3. the input pipeline alone against what training consumes;
+4. ms/step against batch size, and what it means for the tutorial's 50 epochs of 60,000 images.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from dcgan_tf.cli import Parser, import_tensorflow, run_command
+from dcgan_tf.config import TrainConfig
+from dcgan_tf.errors import UserError
+from dcgan_tf.progress import ProgressBar
+
+OPTIONS = {  # name -> TrainConfig fields; "default" is the tutorial's float32 step
+    "default": {},
+    "bfloat16": {"precision": "mixed_bfloat16"},
+    "float16": {"precision": "mixed_float16"},
+    "xla": {"jit_compile": True},
+    "k4": {"steps_per_call": 4},
+    "bfloat16+xla": {"precision": "mixed_bfloat16", "jit_compile": True},
+    "bfloat16+k4": {"precision": "mixed_bfloat16", "steps_per_call": 4},
+}
+# Left out: XLA with several steps per call. Compiling that loop did not finish within 5 minutes
+# on the 2-core CPU (seen twice); BENCHMARKS.md says so.
+ONCE = ("memory", "scaling")  # tables measured in the first round only (no ratio across rounds)
+Case = tuple[str, dict, dict]  # (bench_cases case, TrainConfig fields, extra flags)
+
+
+def run_case(case: Case, args: argparse.Namespace) -> dict:
+    """One case in a fresh Python process; its JSON result."""
+    name, settings, extra = case
+    command = [sys.executable, "-m", "dcgan_tf.bench_cases", name]
+    if args.data_dir:
+        command += ["--data-dir", args.data_dir]
+    for flag, value in {"images": args.images, "split": args.split, **extra}.items():
+        command += [f"--{flag.replace('_', '-')}", str(value)]
+    for field, value in settings.items():
+        command += ["--set", f"{field}={json.dumps(value)}"]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise UserError(f"bench case {name} {settings} failed: {done.stderr.strip()[-500:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def run_rounds(
+    tables: dict[str, dict[str, Case]], args: argparse.Namespace
+) -> dict[str, dict[str, list[dict]]]:
+    """Every case once per round, all in turn; results[table][case] = one result per round."""
+    results = {table: {name: [] for name in cases} for table, cases in tables.items()}
+    total = sum(
+        len(cases) * (1 if table in ONCE else args.repeats) for table, cases in tables.items()
+    )
+    progress, done = ProgressBar(total, "bench cases"), 0
+    for round_number in range(args.repeats):
+        for table, cases in tables.items():
+            if round_number and table in ONCE:
+                continue
+            for name, case in cases.items():
+                results[table][name].append(run_case(case, args))
+                done += 1
+                progress.update(done, 1, {})
+    progress.close(total, {})
+    return results
+
+
+def describe_machine() -> str:
+    """CPU model, cores, device, TensorFlow and Python versions."""
+    tf = import_tensorflow()
+    cpu = platform.processor() or "unknown CPU"
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        names = [line for line in cpuinfo.read_text().splitlines() if line.startswith("model name")]
+        cpu = names[0].split(":", 1)[1].strip() if names else cpu
+    gpus = tf.config.list_physical_devices("GPU")
+    device = f"GPU {gpus[0].name}" if gpus else "no GPU"
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {device}; TensorFlow {tf.__version__}, "
+        f"Python {platform.python_version()}"
+    )
+
+
+def plan(args: argparse.Namespace, fast: dict) -> dict[str, dict[str, Case]]:
+    """The cases of each table of the report (every case runs once per round)."""
+    epochs = {"epochs": args.epochs}
+    options = {k: OPTIONS[k] for k in ("default", "bfloat16")} if args.quick else OPTIONS
+    sizes = (64,) if args.quick else (64, 128, 256, 512, 1024)
+
+    # --fast is timed beside the default only where it differs from it.
+    defaults = {name: getattr(TrainConfig(), name) for name in fast}
+    scaled = {"default": {}} | ({"--fast": fast} if fast != defaults else {})
+
+    def steps(chosen: dict, repeats: int = args.steps, **extra: object) -> Case:
+        return ("steps", {}, {"options": json.dumps(chosen), "repeats": repeats, **extra})
+
+    return {
+        "epochs": {
+            "notebook": ("notebook", {}, epochs),
+            "default": ("dcgan_tf", {}, epochs),
+            "--fast": ("dcgan_tf", fast, epochs),
+            "pipeline": ("pipeline", {}, epochs),
+            "duel": ("duel", {}, epochs),
+        },
+        "steps": {"all": steps(options)},
+        "memory": {name: steps({name: settings}, repeats=1) for name, settings in options.items()},
+        "scaling": {str(size): steps(scaled, batch_size=size) for size in sizes},
+    }
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = Parser(
+        prog="python -m dcgan_tf.bench",
+        description="Time dcgan_tf beside the tutorial's own loop and step, with each speed "
+        "option alone and combined, in one run, and write BENCHMARKS.md. Takes about 25 "
+        "minutes on 2 cores with the MNIST test split.",
+    )
+    parser.add_argument("--data-dir", help="MNIST IDX files (default: random pixels)")
+    parser.add_argument("--split", default="test", help="(default: %(default)s)")
+    parser.add_argument("--images", type=int, default=0, help="first N images (0: the split)")
+    parser.add_argument(
+        "--epochs", type=int, default=3, help="epochs per run, the first is warm-up (default: 3)"
+    )
+    parser.add_argument("--repeats", type=int, default=3, help="rounds of every case (default: 3)")
+    parser.add_argument(
+        "--steps", type=int, default=12, help="timed calls of each step per round (default: 12)"
+    )
+    parser.add_argument("--out", default="BENCHMARKS.md", help="the report (default: %(default)s)")
+    parser.add_argument(
+        "--quick", action="store_true", help="one tiny round of a few cases; no report file (CI)"
+    )
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.images, args.epochs, args.repeats, args.steps = 512, 2, 1, 2
+    return run_command(lambda: bench(args))
+
+
+def bench(args: argparse.Namespace) -> int:
+    from dcgan_tf.bench_report import render_report
+    from dcgan_tf.fast import fast_settings
+    from dcgan_tf.flops import matmul_peak_gflops, train_step_flops
+    from dcgan_tf.models import make_discriminator_model, make_generator_model
+
+    started = time.time()
+    machine = describe_machine()
+    print(machine)
+    fast = fast_settings("/CPU:0")
+    results = run_rounds(plan(args, fast), args)
+    flops = train_step_flops(make_generator_model(), make_discriminator_model(), 256)
+    peak_seconds = 0.5 if args.quick else 3.0
+    peaks = {dtype: matmul_peak_gflops(dtype, seconds=peak_seconds) for dtype in PEAK_DTYPES}
+    report = render_report(machine, args, fast, results, flops, peaks, time.time() - started)
+    print(report)
+    if not args.quick:
+        Path(args.out).write_text(report)
+        print(f"Wrote {args.out}")
+    return 0
+
+
+PEAK_DTYPES = ("float32", "bfloat16")
+
+if __name__ == "__main__":
+    sys.exit(main())

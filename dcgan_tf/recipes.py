@@ -1,0 +1,54 @@
+"""Named training recipes: sets of config values picked with `--recipe NAME`.
+
+A recipe fills only the flags not given on the command line (flags given win), and the run's
+`config.json` records its name beside the values it resolved to. Sources:
+
+- `tutorial`: the TensorFlow DCGAN tutorial: Adam(1e-4) for each net, Adam's default beta1 0.9.
+- `dcgan-paper`: Radford et al. 2016, "Unsupervised representation learning with deep
+  convolutional GANs": "We found the suggested learning rate of 0.001, to be too high, using
+  0.0002 instead ... reducing [beta1] to 0.5 helped stabilize training."
+- `ttur`: the two time-scale update rule of Heusel et al. 2017, "GANs trained by a two time-scale
+  update rule converge to a local Nash equilibrium": the discriminator learns faster than the
+  generator. Their DCGAN code (github.com/bioinf-jku/TTUR, DCGAN_FID_batched) takes the two
+  rates as separate arguments with Adam beta1 0.5; the rates used here, lr_D 3e-4 and lr_G 1e-4
+  (ratio 3), are the DCGAN-type setting this project was pointed to; the paper's tables were
+  not re-read offline, so treat them as a TTUR setting, not the paper's exact numbers.
+- `fast-digits`: this project's candidate for quick MNIST digits: the DCGAN paper's Adam for the
+  generator, the discriminator at twice its rate (TTUR's idea), one-sided label smoothing 0.1
+  (Salimans et al. 2016). Whether it is fastest is measured by `make recipes` (RECIPES.md).
+"""
+
+from __future__ import annotations
+
+RECIPES: dict[str, dict[str, object]] = {
+    "tutorial": {},  # the defaults of TrainConfig are the tutorial's
+    "dcgan-paper": {"learning_rate": 2e-4, "beta1": 0.5},
+    "ttur": {"learning_rate": 1e-4, "disc_learning_rate": 3e-4, "beta1": 0.5},
+    "fast-digits": {
+        "learning_rate": 2e-4,
+        "disc_learning_rate": 4e-4,
+        "beta1": 0.5,
+        "label_smoothing": 0.1,
+    },
+}
+
+# The config fields a recipe may set, and how `describe` shows them.
+RECIPE_FIELDS = (
+    "learning_rate",
+    "disc_learning_rate",
+    "beta1",
+    "label_smoothing",
+    "disc_steps",
+    "ema_decay",
+)
+
+
+def describe(config: object) -> str:
+    """One line for the start of training: the recipe and the values the run uses."""
+    disc_rate = config.disc_learning_rate or config.learning_rate
+    ema = f"EMA {config.ema_decay}" if config.ema_decay else "EMA off"
+    return (
+        f"Recipe {config.recipe}: Adam lr G {config.learning_rate:g} / D {disc_rate:g}, "
+        f"beta1 {config.beta1:g}, label smoothing {config.label_smoothing:g}, "
+        f"{config.disc_steps} D step(s) per G step, {ema}"
+    )

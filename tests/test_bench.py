@@ -1,0 +1,30 @@
+"""`make bench` in CI: one tiny round of every kind of case, each in its own process."""
+
+import subprocess
+import sys
+
+from dcgan_tf.bench_cases import parse_settings
+
+
+def test_case_settings_are_json_values_for_config_fields():
+    settings = parse_settings(
+        ['precision="mixed_bfloat16"', "jit_compile=true", "steps_per_call=4"]
+    )
+    assert settings == {"precision": "mixed_bfloat16", "jit_compile": True, "steps_per_call": 4}
+
+
+def test_a_quick_bench_run_fills_every_table_of_the_report():
+    done = subprocess.run(
+        [sys.executable, "-m", "dcgan_tf.bench", "--quick"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = done.stdout
+    for heading in ("## 1.", "## 2.", "## 3.", "## 4.", "## 5."):
+        assert heading in report
+    for row in ("| notebook |", "| default |", "| --fast |", "| notebook step |", "| bfloat16 |"):
+        assert row in report
+    assert "nan" not in report.lower()

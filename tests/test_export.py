@@ -1,0 +1,112 @@
+"""Export: the SavedModel draws `sample`'s images in a process that never imports dcgan_tf."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import synthetic_digits
+
+from dcgan_tf.config import TrainConfig
+from dcgan_tf.export import main as export_main
+from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
+from dcgan_tf.training import train
+
+# Runs with only TensorFlow and numpy: loads each SavedModel and calls its signature.
+CLEAN_PROCESS = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+
+for folder in sys.argv[1:]:
+    serve = tf.saved_model.load(folder + "/saved_model").signatures["serving_default"]
+    inputs = {"noise": tf.constant(np.load(folder + "/noise.npy"))}
+    if "label" in serve.structured_input_signature[1]:
+        inputs["label"] = tf.constant(np.load(folder + "/label.npy"))
+    images = serve(**inputs)["images"]
+    np.save(folder + "/served.npy", images.numpy())
+print(json.dumps({"dcgan_tf imported": "dcgan_tf" in sys.modules}))
+"""
+
+
+def export_and_serve(root: Path, models: tuple[str, ...]) -> Path:
+    """One step of each model, exported, with noise (and labels) and `sample`'s pixels beside
+    it; then one clean process draws the SavedModels' images for the same inputs."""
+    images, labels = synthetic_digits(16)
+    for model in models:
+        run = root / model
+        config = TrainConfig(model=model, steps=1, batch_size=16, out=str(run / "out"),
+                             checkpoint_dir=str(run / "ck"), tensorboard=False)  # fmt: skip
+        train(config, images, log=lambda _: None, image_labels=labels)
+        folder = root / model / "export"
+        assert export_main(["--checkpoint-dir", config.checkpoint_dir, "--out", str(folder)]) == 0
+        state, config, _ = load_run(config.checkpoint_dir)
+        noise = draw_noise(state.spec, 12, config.noise_dim, seed=3).numpy()
+        digits = np.arange(12, dtype=np.int32) % 10 if state.spec.conditional else None
+        np.save(folder / "noise.npy", noise)
+        if digits is not None:
+            np.save(folder / "label.npy", digits)
+        np.save(folder / "sampled.npy", generate_pixels(state, noise, digits, config.channels))
+    folders = [str(root / model / "export") for model in models]
+    result = subprocess.run(
+        [sys.executable, "-c", CLEAN_PROCESS, *folders],
+        cwd=root,  # not the repository: dcgan_tf is not even importable there
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.splitlines()[-1]) == {"dcgan_tf imported": False}
+    return root
+
+
+@pytest.fixture(scope="module")
+def dcgan_export(tmp_path_factory) -> Path:
+    return export_and_serve(tmp_path_factory.mktemp("export"), ("dcgan",))
+
+
+@pytest.fixture(scope="module")
+def other_exports(tmp_path_factory) -> Path:
+    return export_and_serve(tmp_path_factory.mktemp("export"), ("cdcgan", "gan"))
+
+
+def assert_served_as_sampled(folder: Path) -> None:
+    served, sampled = np.load(folder / "served.npy"), np.load(folder / "sampled.npy")
+    assert (served.dtype, served.shape) == (np.uint8, (12, 28, 28, 1))
+    np.testing.assert_array_equal(served, sampled)
+
+
+def test_the_saved_model_draws_samples_images_for_the_same_noise(dcgan_export):
+    assert_served_as_sampled(dcgan_export / "dcgan" / "export")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["cdcgan", "gan"])
+def test_the_conditional_and_flat_models_serve_samples_images_too(other_exports, model):
+    assert_served_as_sampled(other_exports / model / "export")
+
+
+def test_the_export_has_the_keras_generator_and_says_what_the_signature_takes(dcgan_export):
+    folder = dcgan_export / "dcgan" / "export"
+    assert (folder / "generator.keras").stat().st_size > 0
+    info = json.loads((folder / "export.json").read_text())
+    assert info["inputs"] == {"noise": "float32 (N, 100)"}
+    assert info["outputs"] == {"images": "uint8 (N, 28, 28, 1)"}
+    assert info["noise"] == "standard normal"
+
+
+@pytest.mark.slow
+def test_the_conditional_export_takes_a_label_and_the_gan_uniform_noise(other_exports):
+    cdcgan = json.loads((other_exports / "cdcgan" / "export" / "export.json").read_text())
+    assert cdcgan["inputs"] == {"noise": "float32 (N, 100)", "label": "int32 (N,), the digit 0-9"}
+    gan = json.loads((other_exports / "gan" / "export" / "export.json").read_text())
+    assert gan["noise"] == "uniform in [-1, 1]"
+
+
+def test_exporting_without_a_checkpoint_is_a_one_line_error(tmp_path, capsys):
+    assert export_main(["--checkpoint-dir", str(tmp_path), "--out", str(tmp_path / "x")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "no checkpoint in" in err

@@ -1,0 +1,236 @@
+"""A full disk or a folder that cannot be written: one line naming what and where, exit status 4,
+the previous checkpoint intact and still the newest, no temporary file left behind.
+
+Where the machine lets us (root may mount), the disk is a real, tiny tmpfs filled up; the same
+faults are also simulated at the write call, so they are tested everywhere.
+"""
+
+import errno
+import os
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from conftest import synthetic_digits, write_idx
+
+from dcgan_tf.errors import WriteFailed
+from dcgan_tf.files import write_atomic, write_atomic_with
+from dcgan_tf.generate import main
+from dcgan_tf.history import LossHistory
+from dcgan_tf.images import build_gif, plot_series, save_image_grid
+from dcgan_tf.recovery import damage
+
+MB = 1024 * 1024
+
+
+def mount_tmpfs(folder: Path, size: str, read_only: bool = False) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    options = f"size={size}" + (",ro" if read_only else "")
+    result = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True
+    )
+    if result.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here ({result.stderr.decode().strip()})")
+
+
+@pytest.fixture
+def disk(tmp_path):
+    """mount(size, read_only=False) -> a fresh tmpfs folder; unmounted after the test."""
+    mounted = []
+
+    def mount(size: str, read_only: bool = False) -> Path:
+        folder = tmp_path / f"disk{len(mounted)}"
+        mount_tmpfs(folder, size, read_only)
+        mounted.append(folder)
+        return folder
+
+    yield mount
+    for folder in mounted:
+        subprocess.run(["umount", "-l", str(folder)], check=False)
+
+
+def fill(folder: Path) -> None:
+    """Write until the file system is full."""
+    with (folder / "filler").open("wb", buffering=0) as f:
+        try:
+            while True:
+                f.write(b"\0" * 4096)
+        except OSError as err:
+            assert err.errno == errno.ENOSPC
+
+
+@pytest.fixture
+def digits(tmp_path) -> Path:
+    """32 synthetic train digits: 2 steps an epoch at batch 16."""
+    folder = tmp_path / "mnist"
+    folder.mkdir()
+    images, labels = synthetic_digits(32, seed=3)
+    write_idx(folder / "train-images-idx3-ubyte", images)
+    write_idx(folder / "train-labels-idx1-ubyte", labels)
+    return folder
+
+
+def generate(digits: Path, out: Path, ck: Path, *flags: str) -> int:
+    return main(["--data-dir", str(digits), "--batch-size", "16", "--out", str(out),
+                 "--checkpoint-dir", str(ck), *flags])  # fmt: skip
+
+
+def one_error_line(err: str) -> str:
+    assert "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    return line
+
+
+def leftovers(*folders: Path) -> list[str]:
+    found = [p for f in folders for p in f.rglob("*") if "_temp" in p.name or ".tmp-" in p.name]
+    return sorted(str(p) for p in found)
+
+
+def assert_first_checkpoint_is_the_newest_and_intact(ck: Path) -> None:
+    assert tf.train.latest_checkpoint(str(ck)) == str(ck / "ckpt-1")
+    assert damage(ck / "ckpt-1") is None
+    assert not list(ck.glob("ckpt-2*"))
+
+
+# --- the checkpoint ---------------------------------------------------------------------------
+
+
+def test_a_disk_filling_up_during_a_checkpoint_save(digits, tmp_path, disk, capsys):
+    ck = disk("45m")  # one checkpoint of about 30 MB fits, a second does not
+    out = tmp_path / "out"
+    assert generate(digits, out, ck, "--epochs", "2") == 4
+    line = one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: could not write the checkpoint {ck / 'ckpt-2'}: ")
+    assert "No space left on device" in line
+    assert f"the newest checkpoint is still {ck / 'ckpt-1'}, intact" in line
+    assert_first_checkpoint_is_the_newest_and_intact(ck)
+    assert leftovers(ck, out) == []
+
+
+def test_a_checkpoint_save_failing_at_the_write_call(digits, tmp_path, monkeypatch, capsys):
+    ck, out = tmp_path / "ck", tmp_path / "out"
+    original_save = tf.train.CheckpointManager.save
+
+    def save_then_fail_the_second(manager, checkpoint_number=None, **kwargs):
+        if checkpoint_number == 1:
+            return original_save(manager, checkpoint_number=checkpoint_number, **kwargs)
+        # What SaveV2 leaves when the disk fills: a temporary folder with half a shard.
+        temp = Path(manager.directory) / f"ckpt-{checkpoint_number}_temp"
+        temp.mkdir()
+        (temp / "part-00000-of-00001.data-00000-of-00001").write_bytes(b"\0" * 1000)
+        raise tf.errors.ResourceExhaustedError(
+            None, None, f"{temp}; No space left on device [Op:SaveV2]"
+        )
+
+    monkeypatch.setattr(tf.train.CheckpointManager, "save", save_then_fail_the_second)
+    assert generate(digits, out, ck, "--epochs", "2") == 4
+    line = one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: could not write the checkpoint {ck / 'ckpt-2'}: ")
+    assert "No space left on device" in line
+    assert_first_checkpoint_is_the_newest_and_intact(ck)
+    assert leftovers(ck, out) == []
+
+
+# --- images, GIF, CSV, plot -------------------------------------------------------------------
+
+
+def grid(path: Path) -> None:
+    save_image_grid(np.full((16, 28, 28, 1), 128, np.uint8), path)
+
+
+def gif(path: Path) -> None:
+    build_gif(path.parent)
+
+
+def csv(path: Path) -> None:
+    history = LossHistory()
+    history.append(1, 1, 0.5, 0.5)
+    history.save(path.parent)
+
+
+def plot(path: Path) -> None:
+    plot_series([1, 2, 3], {"loss": [3.0, 2.0, 1.0]}, path, ylabel="loss")
+
+
+WRITERS = {"image_at_epoch_0001.png": grid, "dcgan.gif": gif, "losses.csv": csv, "p.png": plot}
+
+
+@pytest.mark.parametrize("name", WRITERS)
+def test_a_full_disk_while_writing_an_output_file(disk, name):
+    folder = disk("1m")
+    grid(folder / "image_at_epoch_0001.png")  # the GIF's frame, and an older grid
+    path = folder / name
+    if not path.exists():
+        path.write_bytes(b"the previous version")
+    before = path.read_bytes()
+    fill(folder)
+    with pytest.raises(WriteFailed) as failed:
+        WRITERS[name](path)
+    assert str(failed.value).startswith(f"could not write {path}: No space left on device")
+    assert failed.value.exit_code == 4
+    assert path.read_bytes() == before
+    assert leftovers(folder) == []
+
+
+def test_a_write_failing_midway_at_the_write_call(tmp_path):
+    path = tmp_path / "losses.csv"
+    path.write_text("the previous version")
+
+    def half_then_disk_full(tmp: Path) -> None:
+        tmp.write_bytes(b"half a fi")
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(WriteFailed, match=f"could not write {path}: No space left on device"):
+        write_atomic_with(path, half_then_disk_full)
+    assert path.read_text() == "the previous version"
+    assert leftovers(tmp_path) == []
+
+
+def test_a_full_output_disk_stops_a_run_with_one_line_and_exit_four(digits, disk, tmp_path, capsys):
+    out = disk("1m")
+    fill(out)
+    assert generate(digits, out, tmp_path / "ck", "--epochs", "1") == 4
+    line = one_error_line(capsys.readouterr().err)
+    assert line.startswith(f"error: could not write {out}/")
+    assert line.endswith("No space left on device")
+    assert leftovers(out, tmp_path / "ck") == []
+
+
+# --- folders refused before training ----------------------------------------------------------
+
+
+@pytest.mark.parametrize("flag", ["--out", "--checkpoint-dir"])
+def test_a_read_only_folder_is_refused_before_training(digits, disk, tmp_path, flag, capsys):
+    read_only = disk("1m", read_only=True)
+    folders = {"--out": tmp_path / "out", "--checkpoint-dir": tmp_path / "ck", flag: read_only}
+    assert generate(digits, folders["--out"], folders["--checkpoint-dir"], "--epochs", "1") == 2
+    captured = capsys.readouterr()
+    line = one_error_line(captured.err)
+    assert line == f"error: {flag} {read_only}: cannot write there (Read-only file system)"
+    assert "Data:" not in captured.out  # refused before the data was even read
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes into any folder whatever its mode")
+def test_a_folder_without_write_permission_is_refused_before_training(digits, tmp_path, capsys):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o555)
+    assert generate(digits, locked, tmp_path / "ck", "--epochs", "1") == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line == f"error: --out {locked}: cannot write there (Permission denied)"
+
+
+@pytest.mark.parametrize("flag", ["--out", "--checkpoint-dir"])
+def test_a_folder_flag_naming_an_existing_file_is_one_clear_line(digits, tmp_path, flag, capsys):
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    folders = {"--out": tmp_path / "out", "--checkpoint-dir": tmp_path / "ck", flag: a_file}
+    assert generate(digits, folders["--out"], folders["--checkpoint-dir"]) == 2
+    line = one_error_line(capsys.readouterr().err)
+    assert line == f"error: {flag} {a_file}: is a file, not a folder; name a folder"
+    assert a_file.read_text() == "mine"
+
+
+def test_write_atomic_still_writes(tmp_path):
+    assert write_atomic(tmp_path / "a" / "b.txt", b"ok").read_bytes() == b"ok"
