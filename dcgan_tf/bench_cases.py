@@ -56,7 +56,10 @@ def run_dcgan_tf(images: np.ndarray, args: argparse.Namespace, work: Path) -> di
         if match:
             epochs.append((float(match.group(1)), len(images)))
 
-    train(config, images, log=log)
+    from dcgan_tf.generate import standard_hooks
+
+    hooks = standard_hooks(config, "/CPU:0", f"{len(images)} images")  # generate's own
+    train(config, images, log=log, hooks=hooks)
     return {"epochs": epochs, "config": dataclasses.asdict(config)}
 
 
@@ -130,7 +133,10 @@ def run_duel(images: np.ndarray, args: argparse.Namespace, work: Path) -> dict:
         out=str(work / "out"),
         checkpoint_dir=str(work / "ck"),
     )
-    train(config, images, log=log, hooks=[NotebookEpoch()])
+    from dcgan_tf.generate import standard_hooks
+
+    hooks = [*standard_hooks(config, "/CPU:0", f"{len(images)} images"), NotebookEpoch()]
+    train(config, images, log=log, hooks=hooks)
     return {
         "epochs": [(seconds, len(images)) for seconds in ours],
         "notebook_epochs": [(seconds, len(images)) for seconds in notebook_epochs],

@@ -185,16 +185,10 @@ def run(given: dict, gif_only: bool) -> int:
 def train_locked(config: TrainConfig, given: dict) -> int:
     """Load the data and train, while this process holds the run's folders."""
     tf = import_tensorflow()
-    from dcgan_tf.best import BestCheckpoint
-    from dcgan_tf.classifier import classifier_path, load_or_train_classifier
-    from dcgan_tf.collapse import CollapseWarning
     from dcgan_tf.data import load_split
     from dcgan_tf.devices import describe_device, select_device
     from dcgan_tf.distribute import Distribution
-    from dcgan_tf.evaluation import QualityHook
     from dcgan_tf.fast import resolve_fast
-    from dcgan_tf.journal import RunJournal
-    from dcgan_tf.summaries import TensorBoardHook
     from dcgan_tf.training import TrainingInterrupted, train
 
     device = select_device(config.device)
@@ -215,29 +209,43 @@ def train_locked(config: TrainConfig, given: dict) -> int:
         print(f"Distributed: {distribution.describe()}")
     try:
         with tf.device(device):
-            hooks = []
-            quality = None
-            if config.eval_every:
-                path = classifier_path(config.checkpoint_dir, config.dataset)
-                classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
-                watchers = [BestCheckpoint(config), CollapseWarning()]
-                quality = QualityHook(
-                    classifier,
-                    config.out,
-                    config.eval_every,
-                    config.eval_samples,
-                    config.seed,
-                    listeners=watchers,
-                )
-                hooks.append(quality)
-            if config.tensorboard:
-                hooks.append(TensorBoardHook(config, quality))
-            hooks.append(RunJournal(config.out, describe_device(device), data))
+            hooks = standard_hooks(config, describe_device(device), data)
             train(config, images, hooks=hooks, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)
         return stop.exit_code
     return 0
+
+
+def standard_hooks(config: TrainConfig, device: str, data: str) -> list:
+    """The per-epoch work of `generate` beside the grids: quality (with --eval-every, and the
+    best checkpoint and collapse warning it feeds), TensorBoard summaries, the run journal and
+    report. `make bench` times training with these same hooks."""
+    from dcgan_tf.best import BestCheckpoint
+    from dcgan_tf.classifier import classifier_path, load_or_train_classifier
+    from dcgan_tf.collapse import CollapseWarning
+    from dcgan_tf.evaluation import QualityHook
+    from dcgan_tf.journal import RunJournal
+    from dcgan_tf.summaries import TensorBoardHook
+
+    hooks, quality = [], None
+    if config.eval_every:
+        path = classifier_path(config.checkpoint_dir, config.dataset)
+        classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
+        watchers = [BestCheckpoint(config), CollapseWarning()]
+        quality = QualityHook(
+            classifier,
+            config.out,
+            config.eval_every,
+            config.eval_samples,
+            config.seed,
+            listeners=watchers,
+        )
+        hooks.append(quality)
+    if config.tensorboard:
+        hooks.append(TensorBoardHook(config, quality))
+    hooks.append(RunJournal(config.out, device, data))
+    return hooks
 
 
 if __name__ == "__main__":
