@@ -129,18 +129,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = Parser(
         prog="python -m dcgan_tf.bench",
         description="Time dcgan_tf beside the tutorial's own loop and step, with each speed "
-        "option alone and combined, in one run, and write BENCHMARKS.md. Takes about 25 "
+        "option alone and combined, in one run, and write BENCHMARKS.md. Takes about 20 "
         "minutes on 2 cores with the MNIST test split.",
     )
     parser.add_argument("--data-dir", help="MNIST IDX files (default: random pixels)")
     parser.add_argument("--split", default="test", help="(default: %(default)s)")
     parser.add_argument("--images", type=int, default=0, help="first N images (0: the split)")
     parser.add_argument(
-        "--epochs", type=int, default=3, help="epochs per run, the first is warm-up (default: 3)"
+        "--epochs", type=int, default=2, help="epochs per run, the first is warm-up (default: 2)"
     )
-    parser.add_argument("--repeats", type=int, default=3, help="rounds of every case (default: 3)")
+    parser.add_argument("--repeats", type=int, default=2, help="rounds of every case (default: 2)")
     parser.add_argument(
-        "--steps", type=int, default=12, help="timed calls of each step per round (default: 12)"
+        "--steps", type=int, default=4, help="timed calls of each step per round (default: 4)"
     )
     parser.add_argument("--out", default="BENCHMARKS.md", help="the report (default: %(default)s)")
     parser.add_argument(
