@@ -351,8 +351,7 @@ class ReplicaLossScale(DynamicLossScale):
         scaled_grads: list[tf.Tensor],
         variables: list[tf.Variable],
     ) -> None:
-        grads = [g / self.scale for g in scaled_grads]
-        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads])
+        grads, finite = self.unscale(scaled_grads)
         not_finite = 1.0 - tf.cast(finite, tf.float32)
 
         def apply_one(grads: list[tf.Tensor]) -> None:

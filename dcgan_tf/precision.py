@@ -51,6 +51,11 @@ class DynamicLossScale:
     def scaled(self, loss: tf.Tensor) -> tf.Tensor:
         return loss * self.scale
 
+    def unscale(self, scaled_grads: list[tf.Tensor]) -> tuple[list[tf.Tensor], tf.Tensor]:
+        """The true gradients, and whether every one of them is finite."""
+        grads = [g / self.scale for g in scaled_grads]
+        return grads, tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads])
+
     def apply(
         self,
         optimizer: keras.optimizers.Optimizer,
@@ -58,8 +63,7 @@ class DynamicLossScale:
         variables: list[tf.Variable],
     ) -> None:
         """Unscale, and apply the gradients only when all are finite (graph mode only)."""
-        grads = [g / self.scale for g in scaled_grads]
-        finite = tf.reduce_all([tf.reduce_all(tf.math.is_finite(g)) for g in grads])
+        grads, finite = self.unscale(scaled_grads)
         if finite:
             optimizer.apply_gradients(zip(grads, variables, strict=True))
             self.good_steps.assign_add(1)
