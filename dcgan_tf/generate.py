@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
 import sys
 from collections.abc import Sequence
 
@@ -172,6 +174,8 @@ def run(given: dict, gif_only: bool) -> int:
     from dcgan_tf.files import check_writable_folder, remove_dead_temporary_files
     from dcgan_tf.locks import lock_folders
 
+    if not writes_the_run(config):  # a multi-worker run's other workers write to temp folders
+        return train_locked(config, given)
     # Before anything slow: the folders must be writable and no other run may be using them.
     folders = {"--checkpoint-dir": config.checkpoint_dir, "--out": config.out}
     for flag, folder in folders.items():
@@ -180,6 +184,20 @@ def run(given: dict, gif_only: bool) -> int:
         for folder in folders.values():
             remove_dead_temporary_files(folder)
         return train_locked(config, given)
+
+
+def writes_the_run(config: TrainConfig) -> bool:
+    """Whether this process writes into --out and --checkpoint-dir (and so locks them): always,
+    but for the workers of --strategy multiworker other than the chief (distribute.is_chief's
+    rule, read from TF_CONFIG before TensorFlow loads)."""
+    if config.strategy != "multiworker":
+        return True
+    try:
+        task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {})
+    except (ValueError, AttributeError):
+        return True  # distribute.make_strategy reports a bad TF_CONFIG in one line
+    kind, index = task.get("type"), task.get("index")
+    return kind in (None, "chief") or (kind == "worker" and index == 0)
 
 
 def train_locked(config: TrainConfig, given: dict) -> int:
