@@ -152,7 +152,8 @@ def restore(state: GanState, path: str) -> None:
     generator (EMA newly switched on) starts the EMA from the restored generator.
     """
     optimizers = (state.generator_optimizer, state.discriminator_optimizer)
-    rates = [float(optimizer.learning_rate) for optimizer in optimizers]
+    # (A tensor read: float() refuses a tf.distribute MirroredVariable.)
+    rates = [float(tf.convert_to_tensor(opt.learning_rate)) for opt in optimizers]
     saved_model = checkpoint_model(path)
     if saved_model != state.spec.name:
         raise UserError(
