@@ -63,6 +63,17 @@ def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def load_checkpoint_run(args: argparse.Namespace) -> tuple:
+    """Start TensorFlow on the best device and load the run the checkpoint flags name:
+    (state, config, checkpoint path), the EMA generator when the run kept one."""
+    import_tensorflow()
+    from dcgan_tf.devices import select_device
+    from dcgan_tf.sampling import load_run
+
+    select_device("auto")
+    return load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
+
+
 def import_tensorflow() -> ModuleType:
     """Import TensorFlow late, so that --help and flag errors answer at once.
 

@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, run_command
 
 SAVED_MODEL = "saved_model"
 KERAS_FILE = "generator.keras"
@@ -46,12 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    import_tensorflow()
-    from dcgan_tf.devices import select_device
-    from dcgan_tf.sampling import load_run
-
-    select_device("auto")
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
+    state, config, path = load_checkpoint_run(args)
     written = export_generator(state, config.noise_dim, config.channels, Path(args.out))
     print(f"Exported the {state.spec.name} generator of {path} to {written}")
     return 0

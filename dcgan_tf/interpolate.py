@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, run_command
 from dcgan_tf.errors import UserError
 
 METHODS = ("linear", "slerp")
@@ -61,21 +61,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.rows < 1 or args.steps < 2:
         raise UserError("--rows must be at least 1 and --steps at least 2 (the two endpoints)")
-    import_tensorflow()
-    from dcgan_tf.devices import select_device
-    from dcgan_tf.sampling import draw_noise, load_run
+    state, config, path = load_checkpoint_run(args)
+    from dcgan_tf.sampling import digit_rows, draw_noise
 
-    select_device("auto")
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
     if args.label is not None and not state.spec.conditional:
         raise UserError(
             f"{path} holds a {state.spec.name!r} model; --label needs cdcgan or carpedm20"
         )
     endpoints = draw_noise(state.spec, 2 * args.rows, config.noise_dim, args.seed).numpy()
-    labels = None
-    if state.spec.conditional:
-        digits = np.arange(args.rows) % 10  # row r shows digit r, from 0 again after 9
-        labels = digits if args.label is None else np.full(args.rows, args.label)
+    labels = digit_rows(args.rows, args.label) if state.spec.conditional else None
     out = Path(args.out or config.out)
     methods = METHODS if args.method == "both" else (args.method,)
     for method in methods:

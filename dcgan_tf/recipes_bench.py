@@ -36,6 +36,7 @@ from dcgan_tf.files import write_atomic
 from dcgan_tf.recipes import RECIPE_FIELDS, RECIPES
 
 STEPS_PER_EPOCH_NOTE = "40 steps an epoch on the MNIST test split at batch 256"
+TUTORIAL_STEPS = 11750  # the tutorial's 50 epochs of 60,000 images at batch 256
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--data-dir", default="../shared/data/mnist", help="offline data (default: %(default)s)")
     add("--split", default="test", choices=("train", "test"), help="(default: %(default)s)")
-    add("--steps", type=int, default=11750, help="steps per run (default: %(default)s)")
+    add("--steps", type=int, default=TUTORIAL_STEPS, help="steps per run (default: %(default)s)")
     add("--seeds", default="0,1", help="comma-separated seeds per recipe (default: %(default)s)")
     add("--recipes", default=",".join(RECIPES), help="(default: %(default)s)")
     add("--eval-every", type=int, default=5, help="epochs between measurements (default: 5)")
@@ -86,10 +87,14 @@ def load_benches(workdirs: list[Path]) -> dict:
         if not path.exists():
             raise UserError(f"{path}: no measurements yet; run without --report-only")
         benches.append(json.loads(path.read_text()))
-    merged = {**benches[0], "runs": [run for bench in benches for run in bench["runs"]]}
-    if any(bench["steps"] != merged["steps"] for bench in benches):
-        raise UserError("these bench folders trained for different --steps; report them apart")
-    return merged
+    if len({bench["eval_samples"] for bench in benches}) > 1:
+        raise UserError("these bench folders measured with different --eval-samples; FIDs differ")
+    for bench in benches:  # what each run was asked for, also in curves.json written before
+        for run in bench["runs"]:
+            run.setdefault("steps", bench["steps"])
+            run.setdefault("eval_every_epochs", bench["eval_every_epochs"])
+    runs = [run for bench in benches for run in bench["runs"]]
+    return {**benches[0], "steps": max(run["steps"] for run in runs), "runs": runs}
 
 
 def train_all(args: argparse.Namespace, curves_path: Path) -> dict:
@@ -130,7 +135,9 @@ def train_all(args: argparse.Namespace, curves_path: Path) -> dict:
 
 def train_one(args, bench, recipe, extra, seed, images, classifier, curves_path) -> None:
     """One run; each of its measurements lands in bench (and curves.json) as it is made."""
+    from dcgan_tf.best import BestCheckpoint
     from dcgan_tf.evaluation import QualityHook
+    from dcgan_tf.hooks import ProgressGrids
     from dcgan_tf.training import train
 
     label = recipe + "".join(f" +{k.replace('_', '-')} {v}" for k, v in extra.items())
@@ -150,14 +157,24 @@ def train_one(args, bench, recipe, extra, seed, images, classifier, curves_path)
         **extra,
     )
     values = {name: getattr(config, name) for name in RECIPE_FIELDS}
-    record = {"label": label, "recipe": recipe, "seed": seed, "values": values, "points": []}
+    record = {
+        "label": label,
+        "recipe": recipe,
+        "seed": seed,
+        "steps": args.steps,
+        "eval_every_epochs": args.eval_every,
+        "values": values,
+        "points": [],
+    }
     bench["runs"].append(record)
     curve = Curve(record, lambda: write_atomic(curves_path, json.dumps(bench, indent=1).encode()))
+    listeners = [curve, BestCheckpoint(config)]
     quality = QualityHook(
-        classifier, config.out, config.eval_every, config.eval_samples, seed, listeners=[curve]
+        classifier, config.out, config.eval_every, config.eval_samples, seed, listeners=listeners
     )
+    grids = ProgressGrids(config.out, config.channels)  # each epoch's grid and the GIF
     print(f"== {label}, seed {seed}: {args.steps} steps into {folder}", flush=True)
-    train(config, images, hooks=[curve, quality])
+    train(config, images, hooks=[curve, quality, grids])
 
 
 class Curve:
@@ -235,7 +252,8 @@ def write_report(bench: dict, report: Path, plot: Path, notes: Sequence[str] = (
     tutorial = runs_of(bench, "tutorial")
     target = final_fid(bench, "tutorial") if tutorial else None
     target_step = mean_curve(tutorial, "fid")[0][-1] if tutorial else None
-    reduced = bench["steps"] < 11750
+    reduced = bench["steps"] < TUTORIAL_STEPS
+    every = sorted({run["eval_every_epochs"] for run in bench["runs"]})
     lines = [
         "# Training recipes against the tutorial's",
         "",
@@ -253,14 +271,14 @@ def write_report(bench: dict, report: Path, plot: Path, notes: Sequence[str] = (
         ]
     lines += [
         f"- Data: `{bench['data']}`; batch 256 ({STEPS_PER_EPOCH_NOTE}).",
-        f"- Measured every {bench['eval_every_epochs']} epochs with {bench['eval_samples']} "
+        f"- Measured every {' or '.join(map(str, every))} epochs with {bench['eval_samples']} "
         "samples (FID runs higher with fewer samples: compare rows, not other tables).",
         "- Training time excludes the measurements; all runs shared the machine with other "
         "jobs, so seconds compare only roughly.",
         *[f"- {note}" for note in notes],
         "",
         "| run | values | final FID | best FID (step) | classifier score | digits under 5% | "
-        "largest digit share | train time | reaches the tutorial's final FID at step |",
+        "largest / smallest digit share | train time | reaches the tutorial's final FID at step |",
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for label in labels:
@@ -271,13 +289,14 @@ def write_report(bench: dict, report: Path, plot: Path, notes: Sequence[str] = (
         values = changed_values(runs[0]["values"])
         reach = first_step_reaching(runs, target) if target is not None else None
         rare = " / ".join(", ".join(map(str, p["digits_under_5"])) or "none" for p in last)
-        if last[0]["step"] < bench["steps"]:
+        if last[0]["step"] < runs[0]["steps"]:
             label = f"{label} (unfinished: stopped at step {last[0]['step']})"
         lines.append(
             f"| {label} | {values} | {np.mean([p['fid'] for p in last]):.1f} | "
             f"{fids[best]:.1f} ({steps[best]}) | "
             f"{np.mean([p['classifier_score'] for p in last]):.2f} | {rare} | "
-            f"{np.mean([p['max_share'] for p in last]):.0%} | "
+            f"{np.mean([p['max_share'] for p in last]):.0%} / "
+            f"{np.mean([p['min_share'] for p in last]):.0%} | "
             f"{np.mean([p['train_seconds'] for p in last]):.0f} s for {last[0]['step']} steps | "
             f"{'-' if reach is None else reach} |"
         )
@@ -341,7 +360,7 @@ def draw_plot(bench: dict, labels: list[str], path: Path) -> None:
             axes[row, column].grid(alpha=0.3)
     axes[0, 0].legend(fontsize=8)
     seeds = ", ".join(map(str, bench["seeds"]))
-    fig.suptitle(f"Recipes on {bench['data']}: {bench['steps']} steps, seed(s) {seeds}")
+    fig.suptitle(f"Recipes on {bench['data']}: seed(s) {seeds}")
     fig.tight_layout()
     try:
         write_atomic_with(path, lambda tmp: fig.savefig(tmp, format="png", dpi=90))

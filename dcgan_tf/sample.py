@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, run_command
 from dcgan_tf.errors import UserError
 
 
@@ -65,12 +65,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.num < 1 or (args.by_style is not None and args.by_style < 1):
         raise UserError("--num and --by-style must be at least 1")
-    import_tensorflow()
-    from dcgan_tf.devices import select_device
-    from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
+    state, config, path = load_checkpoint_run(args)
+    from dcgan_tf.sampling import digit_rows, draw_noise, generate_pixels
 
-    select_device("auto")
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
     spec = state.spec
     if (args.label is not None or args.by_style) and not spec.conditional:
         raise UserError(
@@ -83,10 +80,7 @@ def run(args: argparse.Namespace) -> int:
         labels = labels.numpy()
     else:
         noise = draw_noise(spec, args.num, config.noise_dim, args.seed)
-        labels = None
-        if spec.conditional:  # the digits 0-9 in turn, or only the one asked for
-            digits = np.arange(args.num) % 10
-            labels = digits if args.label is None else np.full(args.num, args.label)
+        labels = digit_rows(args.num, args.label) if spec.conditional else None
     pixels = generate_pixels(state, noise, labels, config.channels)
     written = write_samples(
         pixels, args.format if not args.by_style else "grid", args.output, columns

@@ -73,6 +73,12 @@ def draw_noise(spec: ModelSpec, count: int, noise_dim: int, seed: int) -> tf.Ten
     return spec.sample_noise(tf.random.Generator.from_seed(seed), count, noise_dim)
 
 
+def digit_rows(count: int, label: int | None = None) -> np.ndarray:
+    """Labels for `count` images of a conditional model: the digits 0-9 in turn (row r shows
+    digit r, from 0 again after 9), or `label` for every one."""
+    return np.arange(count) % 10 if label is None else np.full(count, label)
+
+
 def generate_pixels(
     state: GanState,
     noise: tf.Tensor,

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, run_command
 from dcgan_tf.errors import UserError
 
 NORMAL_RANGE = 3.0  # a N(0, 1) dimension swept over +-3 standard deviations
@@ -64,12 +64,9 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     if args.rows < 1 or args.steps < 2:
         raise UserError("--rows must be at least 1 and --steps at least 2 (the low and high ends)")
-    import_tensorflow()
-    from dcgan_tf.devices import select_device
-    from dcgan_tf.sampling import draw_noise, load_run
+    state, config, path = load_checkpoint_run(args)
+    from dcgan_tf.sampling import digit_rows, draw_noise
 
-    select_device("auto")
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model)
     spec = state.spec
     if not 0 <= args.dim < config.noise_dim:
         raise UserError(
@@ -79,10 +76,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"{path} holds a {spec.name!r} model; --label needs a conditional model")
     base = draw_noise(spec, args.rows, config.noise_dim, args.seed).numpy()
     out = Path(args.out or config.out)
-    labels = None
-    if spec.conditional:
-        digits = np.arange(args.rows) % 10
-        labels = digits if args.label is None else np.full(args.rows, args.label)
+    labels = digit_rows(args.rows, args.label) if spec.conditional else None
     low, high = (-1.0, 1.0) if spec.uniform_noise else (-NORMAL_RANGE, NORMAL_RANGE)
     noise = sweep_noise(base, args.dim, np.linspace(low, high, args.steps))
     grid, gif = write_sweep(state, noise, labels, config.channels, out / f"sweep_dim{args.dim}")

@@ -17,8 +17,11 @@ from dcgan_tf.collapse import CollapseWarning
 from dcgan_tf.config import TrainConfig, save_config
 from dcgan_tf.data import to_model_range
 from dcgan_tf.evaluation import QualityHook
+from dcgan_tf.export import main as export_main
+from dcgan_tf.interpolate import main as interpolate_main
 from dcgan_tf.sample import main as sample_main
 from dcgan_tf.sampling import load_run
+from dcgan_tf.sweep import main as sweep_main
 
 
 def mark(state, step: int) -> None:
@@ -71,9 +74,21 @@ def test_a_resumed_run_keeps_the_best_it_had_until_beaten(run_with_best):
     assert best_checkpoint(run_with_best.checkpoint_dir).endswith("ckpt-5")
 
 
-def test_sample_best_draws_from_the_best_checkpoint(run_with_best, capsys, tmp_path):
-    argv = ["--checkpoint-dir", run_with_best.checkpoint_dir, "--best", "--num", "2"]
-    assert sample_main([*argv, "--output", str(tmp_path / "s.png")]) == 0
+@pytest.mark.parametrize(
+    ("main", "flags"),
+    [
+        (sample_main, ["--num", "2", "--output", "{tmp}/s.png"]),
+        (interpolate_main, ["--rows", "1", "--steps", "2", "--out", "{tmp}"]),
+        (sweep_main, ["--rows", "1", "--steps", "2", "--out", "{tmp}"]),
+        (export_main, ["--out", "{tmp}/export"]),
+    ],
+    ids=["sample", "interpolate", "sweep", "export"],
+)
+def test_every_command_with_best_uses_the_best_checkpoint(
+    run_with_best, capsys, tmp_path, main, flags
+):
+    flags = [flag.format(tmp=tmp_path) for flag in flags]
+    assert main(["--checkpoint-dir", run_with_best.checkpoint_dir, "--best", *flags]) == 0
     assert "best/ckpt-2" in capsys.readouterr().out
 
 
@@ -138,11 +153,22 @@ def test_no_collapse_warning_for_evenly_drawn_digits():
 def test_the_collapse_warning_fires_when_fid_doubles_its_best():
     state, warnings = build_state(100, 1e-4, 0), []
     watch = CollapseWarning(log=warnings.append)
-    for step, fid in ((1, 100.0), (2, 60.0), (3, 110.0), (4, 120.0)):
+    for step, fid in ((1, 100.0), (2, 60.0), (3, 110.0), (4, 120.0), (5, 130.0)):
         state.step.assign(step)
         watch.on_quality(step, state, {"fid": fid, "class_histogram": [0.1] * 10})
-    assert len(warnings) == 1
+    assert len(warnings) == 1  # step 4 starts the rise; step 5 continues it without a new line
     assert warnings[0].startswith("Warning: step 4 (epoch 4): FID 120.0 is at least twice")
+
+
+def test_the_one_digit_warning_is_one_line_per_episode_not_per_measurement():
+    state, warnings = build_state(100, 1e-4, 0), []
+    watch = CollapseWarning(log=warnings.append)
+    one_digit, even = [0.9] + [0.1 / 9] * 9, [0.1] * 10
+    for step, histogram in enumerate([one_digit, one_digit, one_digit, even, one_digit], 1):
+        state.step.assign(step)
+        watch.on_quality(step, state, {"fid": 100.0, "class_histogram": histogram})
+    assert [line.split(":")[0] for line in warnings] == ["Warning", "Warning"]
+    assert "step 1 " in warnings[0] and "step 5 " in warnings[1]
 
 
 def test_fresh_moves_the_previous_best_aside(run_with_best):
