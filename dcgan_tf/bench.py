@@ -38,9 +38,8 @@ OPTIONS = {  # name -> TrainConfig fields; "default" is the tutorial's float32 s
     "k4": {"steps_per_call": 4},
     "bfloat16+xla": {"precision": "mixed_bfloat16", "jit_compile": True},
     "bfloat16+k4": {"precision": "mixed_bfloat16", "steps_per_call": 4},
+    "xla+k4": {"jit_compile": True, "steps_per_call": 4},
 }
-# Left out: XLA with several steps per call. Compiling that loop did not finish within 5 minutes
-# on the 2-core CPU (seen twice); BENCHMARKS.md says so.
 ONCE = ("memory", "scaling")  # tables measured in the first round only (no ratio across rounds)
 Case = tuple[str, dict, dict]  # (bench_cases case, TrainConfig fields, extra flags)
 

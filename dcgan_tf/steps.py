@@ -8,7 +8,8 @@ noise is drawn by the loop and passed in. The options change speed, not the math
 - `--jit-compile`: the step is compiled with XLA;
 - `--steps-per-call K`: up to K steps of equally sized batches run in one call (a `tf.range` loop
   inside the graph, drawing each step's noise from the same generator in the same order), so
-  the results equal K single calls; fewer Python round trips and one host read per K steps;
+  the results equal K single calls; fewer Python round trips and one host read per K steps
+  (with XLA too: the loop calls the XLA-compiled step);
 - `--precision mixed_float16`: dynamic loss scaling beside each optimizer (`precision.py`; the
   models' dtype policy is set where they are built, in `checkpoints.build_state`).
 
@@ -85,9 +86,10 @@ class Stepper:
         self.multi = None
         if config.steps_per_call > 1:
             stacked = [tf.TensorSpec((None, *s.shape), s.dtype) for s in [images, *labels]]
-            self.multi = tf.function(
-                self.make_multi(update), input_signature=stacked, jit_compile=config.jit_compile
-            )
+            # With XLA the loop calls the compiled single step: XLA compiling the whole loop of
+            # steps did not finish within 5 minutes on a 2-core CPU (seen twice).
+            body = self.single if config.jit_compile else update
+            self.multi = tf.function(self.make_multi(body), input_signature=stacked)
 
     def draw_noise(self, batch_size: int | tf.Tensor) -> tf.Tensor:
         """One step's noise: (B, noise_dim), or (draws, B, noise_dim) for the alternating update,

@@ -89,6 +89,19 @@ def test_xla_step_agrees_with_the_plain_step():
     assert relative_picture_difference(plain, xla) < 0.01
 
 
+def test_xla_with_k_steps_per_call_equals_k_single_xla_calls():
+    data = batches(3)
+    config = TrainConfig(jit_compile=True)
+    single, single_losses = trained_state(config, [[b] for b in data], dropout=False)
+    multi, multi_losses = trained_state(
+        dataclasses.replace(config, steps_per_call=3), [data], dropout=False
+    )
+    assert max_difference(single, multi) < 1e-5
+    np.testing.assert_allclose(
+        [x["gen_loss"] for x in multi_losses], [x["gen_loss"] for x in single_losses], rtol=1e-5
+    )
+
+
 @pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
 def test_a_16_bit_step_stays_within_tolerance_of_float32(precision):
     data = [[b] for b in batches(3)]
