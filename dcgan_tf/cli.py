@@ -63,6 +63,11 @@ def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_label_flag(parser: argparse.ArgumentParser, help: str) -> None:
+    """--label 0-9: the digit a conditional model (cdcgan, carpedm20) draws."""
+    parser.add_argument("--label", type=int, choices=range(10), metavar="0-9", help=help)
+
+
 def load_checkpoint_run(args: argparse.Namespace) -> tuple:
     """Start TensorFlow on the best device and load the run the checkpoint flags name:
     (state, config, checkpoint path), the EMA generator when the run kept one."""

@@ -45,8 +45,7 @@ from dcgan_tf.checkpoints import GanState
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.errors import UserError
 from dcgan_tf.precision import DynamicLossScale
-from dcgan_tf.steps import Stepper, ema_update
-from dcgan_tf.train_step import make_update
+from dcgan_tf.steps import Stepper, simultaneous_update
 
 # What a collective raises when a peer worker died (TF's health check aborts the collectives).
 PEER_LOST = (
@@ -292,18 +291,7 @@ class ReplicatedStepper:
                 self.loss_scales = (ReplicaLossScale(), ReplicaLossScale())
         if config.update != "simultaneous":
             raise UserError("--strategy trains with --update simultaneous only (the tutorial's)")
-        update = make_update(
-            state.generator,
-            state.discriminator,
-            state.generator_optimizer,
-            state.discriminator_optimizer,
-            config.gen_loss,
-            self.loss_scales,
-            state.spec.loss,
-            config.label_smoothing,
-            config.disc_steps,
-            ema_update(state, config.ema_decay),
-        )
+        update = simultaneous_update(state, config, self.loss_scales)
 
         def replica_step(noise: tf.Tensor, start: tf.Tensor, images: tf.Tensor, *labels):
             own_noise = noise[start : start + tf.shape(images)[0]]  # the rows of its images

@@ -18,7 +18,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, run_command
+from dcgan_tf.cli import (
+    Parser,
+    add_checkpoint_flags,
+    add_label_flag,
+    load_checkpoint_run,
+    run_command,
+)
 from dcgan_tf.errors import UserError
 
 METHODS = ("linear", "slerp")
@@ -37,13 +43,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--steps", type=int, default=10, help="images per row, endpoints included (default: 10)")
     add("--method", choices=(*METHODS, "both"), default="both", help="(default: %(default)s)")
     add("--seed", type=int, default=0, help="seed of the endpoints (default: %(default)s)")
-    add(
-        "--label",
-        type=int,
-        choices=range(10),
-        metavar="0-9",
-        help="conditional models: the digit of every row (default: row r shows digit r)",
-    )
+    add_label_flag(parser, "conditional models: every row's digit (default: row r shows digit r)")
     add("--out", metavar="DIR", help="output folder (default: the run's output folder)")
     return parser
 

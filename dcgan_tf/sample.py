@@ -17,7 +17,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, run_command
+from dcgan_tf.cli import (
+    Parser,
+    add_checkpoint_flags,
+    add_label_flag,
+    load_checkpoint_run,
+    run_command,
+)
 from dcgan_tf.errors import UserError
 
 
@@ -41,13 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="file (grid, npy) or folder (png); default: samples.png, samples/ or samples.npy",
     )
     add("--seed", type=int, default=0, help="seed of the noise: same seed, same images")
-    add(
-        "--label",
-        type=int,
-        choices=range(10),
-        metavar="0-9",
-        help="conditional models only: draw only this digit",
-    )
+    add_label_flag(parser, "conditional models only: draw only this digit")
     add(
         "--by-style",
         type=int,

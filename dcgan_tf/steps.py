@@ -48,17 +48,11 @@ class Stepper:
         self.loss_scales = None
         if config.precision == "mixed_float16":
             self.loss_scales = (DynamicLossScale(), DynamicLossScale())
-        nets = (
-            state.generator,
-            state.discriminator,
-            state.generator_optimizer,
-            state.discriminator_optimizer,
-        )
         self.draws = None  # simultaneous: one (B, noise_dim) batch; alternating: stacked draws
         if config.update == "alternating":
             self.draws = noise_draws(config.gen_steps, config.gen_noise)
             update = make_alternating_update(
-                *nets,
+                *nets_of(state),
                 config.gen_loss,
                 state.spec.loss,
                 config.gen_steps,
@@ -66,15 +60,7 @@ class Stepper:
                 self.loss_scales,
             )
         else:
-            update = make_update(
-                *nets,
-                config.gen_loss,
-                self.loss_scales,
-                state.spec.loss,
-                config.label_smoothing,
-                config.disc_steps,
-                ema_update(state, config.ema_decay),
-            )
+            update = simultaneous_update(state, config, self.loss_scales)
         image_shape = tuple(state.generator.outputs[0].shape[1:])
         images = tf.TensorSpec((None, *image_shape), tf.float32)
         noise_shape = () if self.draws is None else (self.draws,)
@@ -130,6 +116,31 @@ class Stepper:
                 for i in range(len(run)):
                     results.append({name: float(values[i]) for name, values in losses.items()})
         return results
+
+
+def nets_of(state: GanState) -> tuple:
+    """(generator, discriminator, generator optimizer, discriminator optimizer)."""
+    return (
+        state.generator,
+        state.discriminator,
+        state.generator_optimizer,
+        state.discriminator_optimizer,
+    )
+
+
+def simultaneous_update(
+    state: GanState, config: TrainConfig, loss_scales: tuple | None
+) -> Callable[..., dict]:
+    """The tutorial's update of both nets from one batch, with the recipe options of `config`."""
+    return make_update(
+        *nets_of(state),
+        config.gen_loss,
+        loss_scales,
+        state.spec.loss,
+        config.label_smoothing,
+        config.disc_steps,
+        ema_update(state, config.ema_decay),
+    )
 
 
 def ema_update(state: GanState, decay: float) -> Callable[[], None] | None:

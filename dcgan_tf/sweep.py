@@ -21,7 +21,13 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, run_command
+from dcgan_tf.cli import (
+    Parser,
+    add_checkpoint_flags,
+    add_label_flag,
+    load_checkpoint_run,
+    run_command,
+)
 from dcgan_tf.errors import UserError
 
 NORMAL_RANGE = 3.0  # a N(0, 1) dimension swept over +-3 standard deviations
@@ -45,13 +51,7 @@ def build_parser(prog: str = "python -m dcgan_tf.interpolate sweep") -> argparse
         help="values of the dimension, one column each (default: 10)",
     )
     add("--seed", type=int, default=0, help="seed of the base noise (default: %(default)s)")
-    add(
-        "--label",
-        type=int,
-        choices=range(10),
-        metavar="0-9",
-        help="conditional models: the digit of every row of the Z sweep (default: row r, digit r)",
-    )
+    add_label_flag(parser, "conditional models: each Z sweep row's digit (default: row r, digit r)")
     add("--out", metavar="DIR", help="output folder (default: the run's output folder)")
     return parser
 
