@@ -5,10 +5,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 from conftest import synthetic_digits
 
+from dcgan_tf.checkpoints import build_state, restore
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.export import main as export_main
 from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
@@ -110,3 +113,20 @@ def test_exporting_without_a_checkpoint_is_a_one_line_error(tmp_path, capsys):
     err = capsys.readouterr().err
     assert err.count("\n") == 1
     assert "no checkpoint in" in err
+
+
+def test_a_run_with_ema_exports_the_averaged_generator(tmp_path):
+    images, _ = synthetic_digits(16)
+    config = TrainConfig(steps=2, batch_size=8, ema_decay=0.5, out=str(tmp_path / "out"),
+                         checkpoint_dir=str(tmp_path / "ck"), tensorboard=False)  # fmt: skip
+    train(config, images, log=lambda _: None)
+    assert (
+        export_main(["--checkpoint-dir", config.checkpoint_dir, "--out", str(tmp_path / "x")]) == 0
+    )
+    exported = keras.models.load_model(tmp_path / "x" / "generator.keras")
+    state = build_state(100, 1e-4, 0, ema=True)
+    restore(state, tf.train.latest_checkpoint(config.checkpoint_dir))
+    noise = tf.random.stateless_normal([4, 100], seed=[5, 6])
+    averaged = state.generator_ema(noise, training=False).numpy()
+    np.testing.assert_allclose(exported(noise, training=False).numpy(), averaged, atol=1e-6)
+    assert np.abs(state.generator(noise, training=False).numpy() - averaged).max() > 1e-4
