@@ -179,6 +179,11 @@ class QualityLog:
         plot_series(steps, series, self.directory / "quality.png")
 
 
+def measure_generator(state: GanState, classifier: Classifier, num: int, seed: int) -> dict:
+    """Every metric of `num` samples (noise drawn from `seed`) of the state's generator."""
+    return evaluate_samples(GeneratorSampler(state).sample(num, seed), classifier)
+
+
 class QualityListener(Protocol):
     """Told each measurement of `QualityHook`: the best checkpoint, the collapse warning."""
 
@@ -186,9 +191,10 @@ class QualityListener(Protocol):
 
 
 class QualityHook(Hook):
-    """--eval-every: every `every` epochs, FID and classifier score of `num` samples into
-    `quality.csv` and `quality.png`; then each of `listeners` gets the metrics, and `latest`
-    holds them as (epoch, step, metrics) for other hooks (the TensorBoard summaries)."""
+    """--eval-every: every `every` epochs and at the end of training, FID and classifier score
+    of `num` samples into `quality.csv` and `quality.png`; then each of `listeners` gets the
+    metrics, and `latest` holds them as (epoch, step, metrics) for other hooks (the TensorBoard
+    summaries)."""
 
     def __init__(
         self,
@@ -204,13 +210,20 @@ class QualityHook(Hook):
         self.every, self.num, self.seed, self.log = every, num, seed, log
         self.listeners = list(listeners)
         self.latest: tuple[int, int, dict] | None = None
+        self.last_epoch = 0  # trained in this run (0: none)
 
     def on_epoch_end(self, epoch: int, state: GanState) -> None:
-        if epoch % self.every:
-            return
+        self.last_epoch = epoch
+        if epoch % self.every == 0:
+            self.measure(epoch, state)
+
+    def on_train_end(self, state: GanState) -> None:
+        if self.last_epoch % self.every:  # the run ended between measurements: its final state
+            self.measure(self.last_epoch, state)
+
+    def measure(self, epoch: int, state: GanState) -> None:
         start = time.time()
-        samples = GeneratorSampler(state).sample(self.num, self.seed)
-        metrics = evaluate_samples(samples, self.classifier)
+        metrics = measure_generator(state, self.classifier, self.num, self.seed)
         self.quality.record(epoch, int(state.step), metrics)
         seconds = time.time() - start
         self.log(

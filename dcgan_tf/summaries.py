@@ -72,6 +72,7 @@ class TensorBoardHook(Hook):
         self.steps: list[tuple[int, float, float, float]] = []  # (step, gen, disc, images/s)
         self.grids: list[tuple[int, np.ndarray]] = []  # (step, (1, H, W, C) uint8)
         self.metrics: list[tuple[int, dict[str, float]]] = []  # (step, quality numbers)
+        self.measured_step = -1  # the step of the last quality measurement taken
         self.config_step: int | None = None  # the step to write the config at, until written
         self.write_steps: Callable | None = None  # write_step_scalars, traced for this writer
         self.last_time = 0.0
@@ -102,9 +103,7 @@ class TensorBoardHook(Hook):
             grid = iio.imread(grid_path)
             grid = grid[..., None] if grid.ndim == 2 else grid  # (H, W, C)
             self.grids.append((step, grid[None]))
-        if self.quality and self.quality.latest and self.quality.latest[0] == epoch:
-            measured = self.quality.latest[2]
-            self.metrics.append((step, {k: float(measured[k]) for k in QUALITY_KEYS}))
+        self.take_measurement(step)
         self.last_time = time.perf_counter()  # the next step's speed leaves out this epoch end
 
     def on_checkpoint(self, state: GanState) -> None:
@@ -112,19 +111,28 @@ class TensorBoardHook(Hook):
         self.last_time = time.perf_counter()
 
     def on_train_end(self, state: GanState) -> None:
+        self.take_measurement(int(state.step))  # the QualityHook's measurement of the end
         self.write(int(state.step))
         self.writer.close()
 
+    def take_measurement(self, step: int) -> None:
+        """The QualityHook's metrics, if it measured at `step` and they are not taken yet."""
+        latest = self.quality.latest if self.quality else None
+        if latest and latest[1] == step != self.measured_step:
+            self.metrics.append((step, {k: float(latest[2][k]) for k in QUALITY_KEYS}))
+            self.measured_step = step
+
     def write(self, step: int) -> None:
         """Everything buffered, as summaries up to `step` (the checkpoint's), then flushed."""
-        if not self.steps:  # nothing trained since the last write
+        if not self.steps and not self.metrics:  # nothing trained or measured since then
             return
         with self.writer.as_default():
             if self.config_step is not None:
                 tf.summary.text(CONFIG_TAG, config_markdown(self.config), step=self.config_step)
                 self.config_step = None
-            steps = np.array([row[0] for row in self.steps], np.int64)
-            self.write_steps(steps, np.array([row[1:] for row in self.steps], np.float32))
+            if self.steps:
+                steps = np.array([row[0] for row in self.steps], np.int64)
+                self.write_steps(steps, np.array([row[1:] for row in self.steps], np.float32))
             for at, grid in self.grids:
                 tf.summary.image("progress/grid", grid, step=at)
             for at, values in self.metrics:

@@ -39,7 +39,10 @@ def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
 @pytest.fixture
 def mnist_dir(tmp_path: Path) -> Path:
     """A folder with the four standard gzipped IDX files: 200 train and 50 test images."""
-    folder = tmp_path / "mnist"
+    return write_mnist_dir(tmp_path / "mnist")
+
+
+def write_mnist_dir(folder: Path) -> Path:
     folder.mkdir()
     for prefix, count, seed in (("train", 200, 1), ("t10k", 50, 2)):
         images, labels = synthetic_digits(count, seed)

@@ -1,9 +1,13 @@
-"""make recipes' report: each run's curve, the step at which it reaches the tutorial's final FID,
-unfinished runs marked as such (the training itself is the code the other tests cover)."""
+"""make recipes: each recipe trained and measured end to end on tiny data; the report's curves,
+the step at which each run reaches the tutorial's final FID, unfinished runs marked as such."""
 
 import json
 
-from dcgan_tf.recipes_bench import first_step_reaching, load_benches, write_report
+import pytest
+from conftest import write_mnist_dir
+
+from dcgan_tf.recipes_bench import load_benches, main
+from dcgan_tf.recipes_report import first_step_reaching, write_report
 
 
 def point(step: int, fid: float) -> dict:
@@ -76,3 +80,52 @@ def test_folders_of_different_lengths_report_together_each_run_against_its_own_l
                if line.startswith("| fast-digits"))  # fmt: skip
     assert "unfinished" not in row and row.endswith("| 80 |")
     assert "80 s for 80 steps" not in row and "48 s for 80 steps" in row
+
+
+@pytest.fixture(scope="module")
+def tiny_bench(tmp_path_factory):
+    """`make recipes` on 50 tiny test images (one partial batch an epoch): the tutorial recipe,
+    then the same with EMA, 3 steps each, measured at epoch 2 and at the end."""
+    tmp = tmp_path_factory.mktemp("bench")
+    argv = ["--data-dir", str(write_mnist_dir(tmp / "mnist")), "--recipes", "tutorial",
+            "--steps", "3", "--seeds", "0", "--eval-every", "2", "--eval-samples", "10",
+            "--ema-decay", "0.5", "--workdir", str(tmp / "work"), "--classifier-dir", str(tmp),
+            "--report", str(tmp / "R.md"), "--plot", str(tmp / "r.png")]  # fmt: skip
+    assert main(argv) == 0
+    return tmp, argv
+
+
+def test_make_recipes_trains_measures_and_reports_each_run_end_to_end(tiny_bench):
+    tmp, _ = tiny_bench
+    runs = json.loads((tmp / "work" / "curves.json").read_text())["runs"]
+    assert [(run["label"], [p["step"] for p in run["points"]]) for run in runs] == [
+        ("tutorial", [2, 3]),
+        ("tutorial +ema-decay 0.5", [2, 3]),
+        ("tutorial +ema-decay 0.5 (raw generator)", [2, 3]),
+    ]
+    for folder in ("tutorial-s0", "tutorial_ema-decay0.5-s0"):
+        assert (tmp / "work" / folder / "ck" / "best" / "best.json").exists()
+        assert (tmp / "work" / folder / "out" / "dcgan.gif").exists()
+    assert "| tutorial +ema-decay 0.5 (raw generator) |" in (tmp / "R.md").read_text()
+
+
+def test_an_ema_run_also_measures_its_raw_generator_at_the_same_times(tiny_bench):
+    tmp, _ = tiny_bench
+    _, ema, raw = json.loads((tmp / "work" / "curves.json").read_text())["runs"]
+    assert [p["train_seconds"] for p in ema["points"]] == [
+        p["train_seconds"] for p in raw["points"]
+    ]
+    assert [p["fid"] for p in ema["points"]] != [p["fid"] for p in raw["points"]]
+
+
+def test_measure_ends_measures_the_final_checkpoint_of_a_run_that_ended_unmeasured(tiny_bench):
+    tmp, argv = tiny_bench
+    curves = tmp / "work" / "curves.json"
+    bench = json.loads(curves.read_text())
+    measured_end = bench["runs"][0]["points"].pop()  # as if the run had ended unmeasured
+    curves.write_text(json.dumps(bench))
+    assert main([*argv, "--report-only", "--measure-ends"]) == 0
+    end = json.loads(curves.read_text())["runs"][0]["points"][-1]
+    assert (end["step"], end["fid"]) == (3, measured_end["fid"])  # the same measurement
+    assert end["train_seconds"] is None
+    assert "| tutorial | 0 | 3 | measured after training |" in (tmp / "R.md").read_text()

@@ -133,7 +133,7 @@ def test_going_back_to_an_older_checkpoint_drops_the_later_summaries(tmp_path):
     assert written_step(tmp_path / "out" / "tensorboard") == 6
 
 
-def test_quality_metrics_are_written_when_measured(tmp_path):
+def test_quality_metrics_are_written_when_measured_and_at_the_end(tmp_path):
     data = tmp_path / "data"
     data.mkdir()
     images, labels = synthetic_digits(200, seed=7)
@@ -141,12 +141,12 @@ def test_quality_metrics_are_written_when_measured(tmp_path):
     write_idx(data / "t10k-labels-idx1-ubyte.gz", labels)
     bundle = tmp_path / "classifier-mnist.keras"
     train_classifier("mnist", str(data), bundle, epochs=1, log=quiet)
-    config = dataclasses.replace(config_in(tmp_path, epochs=2), eval_every=2)
+    config = dataclasses.replace(config_in(tmp_path, epochs=3), eval_every=2)
     quality = QualityHook(load_classifier(bundle), config.out, 2, 20, 0, log=quiet)
     run(config, [quality, TensorBoardHook(config, quality, log=quiet)])
     steps = summaries(tmp_path / "out")
-    assert steps["quality/fid"] == [6]
-    assert steps["quality/classifier_score"] == [6]
+    assert steps["quality/fid"] == [6, 9]  # epoch 2, and the run's end between measurements
+    assert steps["quality/classifier_score"] == [6, 9]
     assert {"quality/precision", "quality/recall", "quality/coverage"} <= set(steps)
 
 
