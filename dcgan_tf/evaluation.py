@@ -210,15 +210,18 @@ class QualityHook(Hook):
         self.every, self.num, self.seed, self.log = every, num, seed, log
         self.listeners = list(listeners)
         self.latest: tuple[int, int, dict] | None = None
-        self.last_epoch = 0  # trained in this run (0: none)
+        self.last_epoch = 0  # of the last step this run trained (0: none yet)
+
+    def on_step_end(self, step: int, epoch: int, images: int, losses: dict[str, float]) -> None:
+        self.last_epoch = epoch
 
     def on_epoch_end(self, epoch: int, state: GanState) -> None:
-        self.last_epoch = epoch
         if epoch % self.every == 0:
             self.measure(epoch, state)
 
     def on_train_end(self, state: GanState) -> None:
-        if self.last_epoch % self.every:  # the run ended between measurements: its final state
+        measured_end = self.latest is not None and self.latest[1] == int(state.step)
+        if self.last_epoch and not measured_end:  # trained past the last measurement
             self.measure(self.last_epoch, state)
 
     def measure(self, epoch: int, state: GanState) -> None:

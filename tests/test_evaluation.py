@@ -12,6 +12,7 @@ from dcgan_tf.data import to_model_range
 from dcgan_tf.evaluate import main as evaluate_main
 from dcgan_tf.evaluation import (
     GeneratorSampler,
+    QualityHook,
     QualityLog,
     Samples,
     evaluate_samples,
@@ -169,3 +170,28 @@ def test_too_few_images_to_evaluate_is_a_clear_error(tmp_path, capsys, bundle):
 def test_quality_refuses_a_measurement_interval_beyond_the_run(capsys):
     assert quality_main(["--epochs", "2", "--eval-every", "5"]) == 2
     assert "--eval-every <= --epochs" in capsys.readouterr().err
+
+
+def train_through(hook: QualityHook, state, steps: int, steps_per_epoch: int = 3) -> None:
+    """Tell `hook` what the loop would over `steps` steps: each step, and each whole epoch."""
+    for step in range(1, steps + 1):
+        state.step.assign(step)
+        epoch = (step - 1) // steps_per_epoch + 1
+        hook.on_step_end(step, epoch, 256, {})
+        if step % steps_per_epoch == 0:
+            hook.on_epoch_end(epoch, state)
+    hook.on_train_end(state)
+
+
+def test_quality_is_measured_at_the_end_of_a_run_that_stops_between_measurements(
+    classifier, tmp_path
+):
+    hook = QualityHook(classifier, tmp_path, every=2, num=20, seed=0, log=lambda _: None)
+    train_through(hook, build_state(100, 1e-4, 0), steps=8)  # --steps 8 stops inside epoch 3
+    assert [(epoch, step) for epoch, step, *_ in QualityLog(tmp_path).load()] == [(2, 6), (3, 8)]
+
+
+def test_a_run_that_ends_on_a_measurement_is_not_measured_twice(classifier, tmp_path):
+    hook = QualityHook(classifier, tmp_path, every=2, num=20, seed=0, log=lambda _: None)
+    train_through(hook, build_state(100, 1e-4, 0), steps=6)
+    assert [(epoch, step) for epoch, step, *_ in QualityLog(tmp_path).load()] == [(2, 6)]
