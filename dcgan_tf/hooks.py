@@ -44,7 +44,8 @@ class Hook:
 
 class ProgressGrids(Hook):
     """The tutorial's `generate_and_save_images`: a grid of the fixed seed noise after each epoch
-    (and after the `--snapshot-steps`), and the GIF of every epoch's grid at the end."""
+    (and after the `--snapshot-steps`, and after the last step of a run that stops inside an
+    epoch), and the GIF of every epoch's grid at the end."""
 
     def __init__(
         self,
@@ -56,6 +57,7 @@ class ProgressGrids(Hook):
         self.out, self.channels = Path(out), channels
         self.snapshot_steps, self.log = set(snapshot_steps), log
         self.state: GanState | None = None
+        self.last_step = self.drawn_step = 0  # the last step trained; the last one drawn
 
     def save_grid(self, path: Path) -> None:
         state = self.state
@@ -70,12 +72,17 @@ class ProgressGrids(Hook):
             self.save_grid(self.out / SNAPSHOT_IMAGE.format(0))
 
     def on_step_end(self, step: int, epoch: int, images: int, losses: dict[str, float]) -> None:
+        self.last_step = step
         if step in self.snapshot_steps:
             self.save_grid(self.out / SNAPSHOT_IMAGE.format(step))
+            self.drawn_step = step
 
     def on_epoch_end(self, epoch: int, state: GanState) -> None:
         self.save_grid(self.out / EPOCH_IMAGE.format(epoch))
+        self.drawn_step = int(state.step)
 
     def on_train_end(self, state: GanState) -> None:
+        if self.last_step > self.drawn_step:  # --steps ended inside an epoch: the final picture
+            self.save_grid(self.out / SNAPSHOT_IMAGE.format(self.last_step))
         if any(self.out.glob("image_at_epoch_*.png")):
             self.log(f"Wrote {build_gif(self.out)}")

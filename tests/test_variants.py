@@ -128,6 +128,15 @@ def test_gan_trains_by_steps_and_saves_its_snapshot_steps(tmp_path):
     assert int(more.step) == 13
 
 
+def test_a_run_that_stops_inside_an_epoch_draws_its_last_step(tmp_path):
+    images, _ = synthetic_digits(100)  # 4 steps an epoch
+    config = small_config(tmp_path, model="gan", steps=6)
+    train(config, images, log=lambda _: None)
+    out = tmp_path / "out"
+    assert [p.name for p in out.glob("image_at_epoch_*.png")] == ["image_at_epoch_0001.png"]
+    assert [p.name for p in out.glob("image_at_step_*.png")] == ["image_at_step_000006.png"]
+
+
 def test_cdcgan_trains_and_its_grid_has_a_row_per_digit(tmp_path):
     images, labels = synthetic_digits(64)
     config = small_config(tmp_path, model="cdcgan", epochs=1)
