@@ -96,9 +96,19 @@ def run(args: argparse.Namespace) -> int:
         (trained - started, evaluated - trained),
         workdir,
     )
-    write_atomic(args.report, report.encode())
+    write_atomic(args.report, (report + kept_sections(Path(args.report))).encode())
     print(f"Wrote {args.report}")
     return 0
+
+
+KEEP_MARKER = "<!-- make quality rewrites what is above this line and keeps what follows -->"
+
+
+def kept_sections(report: Path) -> str:
+    """What an existing report holds below KEEP_MARKER (results of longer runs measured by other
+    commands, such as the tutorial's full length), to be written again after the new table."""
+    text = report.read_text() if report.exists() else ""
+    return "\n" + text[text.index(KEEP_MARKER) :] if KEEP_MARKER in text else ""
 
 
 READING_NOTES = """## Reading the numbers

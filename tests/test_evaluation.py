@@ -20,6 +20,7 @@ from dcgan_tf.evaluation import (
     real_data_metrics,
 )
 from dcgan_tf.generate import main as generate_main
+from dcgan_tf.quality import KEEP_MARKER, kept_sections
 from dcgan_tf.quality import main as quality_main
 
 
@@ -195,3 +196,12 @@ def test_a_run_that_ends_on_a_measurement_is_not_measured_twice(classifier, tmp_
     hook = QualityHook(classifier, tmp_path, every=2, num=20, seed=0, log=lambda _: None)
     train_through(hook, build_state(100, 1e-4, 0), steps=6)
     assert [(epoch, step) for epoch, step, *_ in QualityLog(tmp_path).load()] == [(2, 6)]
+
+
+def test_make_quality_keeps_what_its_report_holds_below_the_marker(tmp_path):
+    report = tmp_path / "QUALITY.md"
+    assert kept_sections(report) == ""  # no report yet
+    report.write_text(f"# old table\n\n{KEEP_MARKER}\n\n## The full length\n\nFID 18.4\n")
+    assert kept_sections(report) == f"\n{KEEP_MARKER}\n\n## The full length\n\nFID 18.4\n"
+    report.write_text("# a report without the marker\n")
+    assert kept_sections(report) == ""
