@@ -30,28 +30,27 @@ def curve_point(epoch: int, state: GanState, metrics: dict, train_seconds: float
 
 
 class Curve(Hook):
-    """A hook (first in the list, so it sees the epoch end before the measurement) and a
-    listener of the QualityHook: each measurement with the training time before it, measuring
-    time left out."""
+    """A hook and a listener of the QualityHook: each measurement with the training time before
+    it (up to the last train step), measuring time left out."""
 
     def __init__(self, record: dict, save: Callable[[], None]) -> None:
         self.record, self.save = record, save
-        self.start = self.epoch_end = time.time()
+        self.start = self.last_step = time.time()
         self.measuring = 0.0  # seconds spent measuring so far
 
     def train_seconds(self) -> float:
-        """Training time up to the last epoch end, measurements left out."""
-        return self.epoch_end - self.start - self.measuring
+        """Training time up to the last step, measurements left out."""
+        return self.last_step - self.start - self.measuring
 
     def on_train_begin(self, state: GanState) -> None:
-        self.start = time.time()
+        self.start = self.last_step = time.time()
 
-    def on_epoch_end(self, epoch: int, state: GanState) -> None:
-        self.epoch_end = time.time()
+    def on_step_end(self, step: int, epoch: int, images: int, losses: dict[str, float]) -> None:
+        self.last_step = time.time()
 
     def on_quality(self, epoch: int, state: GanState, metrics: dict) -> None:
         self.record["points"].append(curve_point(epoch, state, metrics, self.train_seconds()))
-        self.measuring += time.time() - self.epoch_end  # listeners before this one count too
+        self.measuring += time.time() - self.last_step  # listeners before this one count too
         self.save()
 
 
