@@ -101,7 +101,8 @@ def load_benches(workdirs: list[Path]) -> dict:
             run.setdefault("steps", bench["steps"])
             run.setdefault("eval_every_epochs", bench["eval_every_epochs"])
     runs = [run for bench in benches for run in bench["runs"]]
-    return {**benches[0], "steps": max(run["steps"] for run in runs), "runs": runs}
+    seeds = sorted({run["seed"] for run in runs})
+    return {**benches[0], "steps": max(run["steps"] for run in runs), "seeds": seeds, "runs": runs}
 
 
 def train_all(args: argparse.Namespace, curves_path: Path) -> dict:

@@ -68,13 +68,14 @@ def test_folders_of_different_lengths_report_together_each_run_against_its_own_l
     """The tutorial trained its full length in one folder, a recipe a third of it in another."""
     folders = {
         "long": (160, [run("tutorial", [700, 600, 500, 400])]),
-        "short": (80, [run("fast-digits", [500, 390], steps=80)]),
+        "short": (80, [run("fast-digits", [500, 390], steps=80) | {"seed": 1}]),
     }
     for name, (steps, runs) in folders.items():
         (tmp_path / name).mkdir()
         bench = {**BENCH, "steps": steps, "runs": runs}
         (tmp_path / name / "curves.json").write_text(json.dumps(bench))
     bench = load_benches([tmp_path / "long", tmp_path / "short"])
+    assert bench["seeds"] == [0, 1]  # every folder's
     write_report(bench, tmp_path / "R.md", tmp_path / "r.png")
     row = next(line for line in (tmp_path / "R.md").read_text().splitlines()
                if line.startswith("| fast-digits"))  # fmt: skip
