@@ -57,7 +57,7 @@ class ProgressGrids(Hook):
         self.out, self.channels = Path(out), channels
         self.snapshot_steps, self.log = set(snapshot_steps), log
         self.state: GanState | None = None
-        self.last_step = self.drawn_step = 0  # the last step trained; the last one drawn
+        self.drawn_step = 0  # the last step a grid shows
 
     def save_grid(self, path: Path) -> None:
         state = self.state
@@ -67,12 +67,11 @@ class ProgressGrids(Hook):
         save_image_grid(state.spec.to_pixels(generated, self.channels), path, columns)
 
     def on_train_begin(self, state: GanState) -> None:
-        self.state = state
+        self.state, self.drawn_step = state, int(state.step)
         if 0 in self.snapshot_steps and int(state.step) == 0:
             self.save_grid(self.out / SNAPSHOT_IMAGE.format(0))
 
     def on_step_end(self, step: int, epoch: int, images: int, losses: dict[str, float]) -> None:
-        self.last_step = step
         if step in self.snapshot_steps:
             self.save_grid(self.out / SNAPSHOT_IMAGE.format(step))
             self.drawn_step = step
@@ -82,7 +81,7 @@ class ProgressGrids(Hook):
         self.drawn_step = int(state.step)
 
     def on_train_end(self, state: GanState) -> None:
-        if self.last_step > self.drawn_step:  # --steps ended inside an epoch: the final picture
-            self.save_grid(self.out / SNAPSHOT_IMAGE.format(self.last_step))
+        if int(state.step) > self.drawn_step:  # --steps ended inside an epoch: the final picture
+            self.save_grid(self.out / SNAPSHOT_IMAGE.format(int(state.step)))
         if any(self.out.glob("image_at_epoch_*.png")):
             self.log(f"Wrote {build_gif(self.out)}")
