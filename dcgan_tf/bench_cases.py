@@ -10,6 +10,8 @@ memory peaks of one case never touch another. Cases:
     steps          the notebook's train step and dcgan_tf's with each of `--options`, taking
                    turns call by call, fed the same batch, at `--batch-size`
     pipeline       the input pipeline alone (`data.make_dataset`), no training
+    teardown       how long deleting an epoch's iterator takes: the notebook's autotuned
+                   pipeline against dcgan_tf's (the cause of the slow epochs, BENCHMARKS.md)
 """
 
 from __future__ import annotations
@@ -160,9 +162,42 @@ def run_pipeline(images: np.ndarray, args: argparse.Namespace) -> dict:
     return {"epochs": epochs}
 
 
+def run_teardown(images: np.ndarray, args: argparse.Namespace) -> dict:
+    """Seconds that deleting each epoch's iterator takes at the epoch's end, for the notebook's
+    pipeline (TensorFlow's default options: autotuned) and dcgan_tf's (`data.make_dataset`).
+    Each epoch lasts `--epoch-seconds` of matrix multiplies in place of the train step: busy cores,
+    as in training (after idle epochs, a sleep per batch, the wait shows far less often)."""
+    import tensorflow as tf
+
+    from dcgan_tf.bench_baseline import notebook_dataset
+    from dcgan_tf.data import make_dataset, to_model_range
+
+    data = tf.constant(to_model_range(images))
+    pipelines = {
+        "notebook": lambda epoch: notebook_dataset(images, args.batch_size),
+        "dcgan_tf": lambda epoch: make_dataset(data, args.batch_size, 0, epoch),
+    }
+    pause = args.epoch_seconds / -(-len(images) // args.batch_size)  # per batch
+    work = tf.random.normal([512, 512])
+    waits: dict[str, list[float]] = {name: [] for name in pipelines}
+    for epoch in range(1, args.epochs + 1):
+        for name, pipeline in pipelines.items():
+            iterator = iter(pipeline(epoch))
+            for _ in iterator:
+                busy_until = time.perf_counter() + pause  # the train step
+                while time.perf_counter() < busy_until:
+                    tf.matmul(work, work)
+            start = time.perf_counter()
+            del iterator  # what ending an epoch's `for batch in dataset:` loop does
+            waits[name].append(time.perf_counter() - start)
+    return {"teardown_seconds": waits, "epoch_seconds": args.epoch_seconds}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m dcgan_tf.bench_cases")
-    parser.add_argument("case", choices=("notebook", "dcgan_tf", "duel", "steps", "pipeline"))
+    parser.add_argument(
+        "case", choices=("notebook", "dcgan_tf", "duel", "steps", "pipeline", "teardown")
+    )
     parser.add_argument("--options", default='{"default": {}}', help="steps: name -> fields")
     parser.add_argument("--data-dir", help="MNIST IDX files; synthetic digits when absent")
     parser.add_argument("--split", default="test")
@@ -170,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=3)
     parser.add_argument("--batch-size", type=int, default=256)
     parser.add_argument("--repeats", type=int, default=10)
+    parser.add_argument("--epoch-seconds", type=float, default=3.5, help="teardown: epoch length")
     parser.add_argument("--set", action="append", default=[], help="a TrainConfig field=value")
     args = parser.parse_args(argv)
 
@@ -193,6 +229,8 @@ def main(argv: list[str] | None = None) -> int:
             result = run_duel(images, args, Path(work))
         elif args.case == "steps":
             result = run_steps(images, args)
+        elif args.case == "teardown":
+            result = run_teardown(images, args)
         else:
             result = run_pipeline(images, args)
     result["peak_memory_mb"] = peak_memory_mb()

@@ -57,7 +57,8 @@ def render_report(
         "",
     ]
     lines += whole_epochs(results["epochs"], args)
-    lines += step_table(results["steps"], results["memory"], flops, peaks)
+    lines += teardown(results["teardown"]["teardown"][0])
+    lines += step_table(results["steps"], flops, peaks)
     lines += pipeline(results["epochs"])
     lines += scaling(results["scaling"], results["epochs"])
     lines += work_accounting(flops, peaks)
@@ -76,7 +77,8 @@ def whole_epochs(results: dict, args: argparse.Namespace) -> list[str]:
         "| run | images/s (median) | epochs (min - max) | ratio to notebook | peak memory |",
         "| --- | ---: | ---: | ---: | ---: |",
     ]
-    for name in ("notebook", "default", "--fast"):
+    runs = [name for name in ("notebook", "default", "--fast") if name in results]
+    for name in runs:
         rates = [rate for result in results[name] for rate in epoch_rates(result)]
         ratio = median(per_round_ratios(results, name, "notebook", epoch_rate))
         memory = max(r["peak_memory_mb"] for r in results[name])
@@ -84,6 +86,14 @@ def whole_epochs(results: dict, args: argparse.Namespace) -> list[str]:
             f"| {name} | {median(rates):.0f} | {min(rates):.0f} - {max(rates):.0f} | "
             f"{ratio:.2f} | {memory:.0f} MB |"
         )
+    if "--fast" not in results:
+        rows += ["", "`--fast` is the default path on this CPU, so it is not run twice."]
+    rows += ["", "Every measured epoch, images/s (one process after another):", ""]
+    for name in runs:
+        every = " | ".join(
+            " ".join(f"{rate:.0f}" for rate in epoch_rates(result)) for result in results[name]
+        )
+        rows.append(f"- {name}: {every}")
     pairs = [
         (notebook[0], ours[0])
         for duel in results["duel"]
@@ -98,45 +108,69 @@ def whole_epochs(results: dict, args: argparse.Namespace) -> list[str]:
         "of dcgan_tf's epochs (grid, losses, checkpoint and all), one epoch of the notebook's "
         f"loop. Over {len(ratios)} pairs of epochs, dcgan_tf's speed as a fraction of the "
         f"notebook's epoch right beside it: median **{median(ratios):.2f}**, slowest "
-        f"**{min(ratios):.2f}**, fastest {max(ratios):.2f}.",
+        f"**{min(ratios):.2f}**, fastest {max(ratios):.2f} (every pair: "
+        f"{', '.join(f'{ratio:.2f}' for ratio in ratios)}).",
         "",
     ]
     return rows
 
 
-def step_table(
-    results: dict, memory: dict, flops: FlopReport, peaks: dict[str, float]
-) -> list[str]:
-    seconds_by_name: dict[str, list[float]] = {}
-    for result in results["all"]:
-        for name, values in result["step_seconds"].items():
-            seconds_by_name.setdefault(name, []).append(median(values))
+def teardown(result: dict) -> list[str]:
+    waits = result["teardown_seconds"]
+    slow = {name: [w for w in seconds if w > 0.1] for name, seconds in waits.items()}
+    epochs = len(waits["notebook"])
+    return [
+        "**What made epochs slow.** Deleting a `tf.data` iterator whose pipeline is autotuned "
+        "(TensorFlow's default) waits for the autotuning thread's next wake-up; its period "
+        "doubles from 10 ms up to 60 s, so an epoch that ends just after a wake-up waits almost "
+        "as long as the epoch took again, with both cores idle (seen with gdb: the main thread "
+        "in `~Iterator`, waiting on `Model::OptimizeLoop`). The `teardown` case measures it: "
+        f"{epochs} epochs of {result['epoch_seconds']:g} s of busy cores each (matrix "
+        "multiplies in place of the step), then the iterator is deleted. The notebook's "
+        f"pipeline waited in {len(slow['notebook'])} of {epochs} epochs, up to "
+        f"**{max(waits['notebook']):.2f} s**; dcgan_tf's (`data.make_dataset`, autotuning "
+        f"off, a fixed buffer of 2 batches) waited in {len(slow['dcgan_tf'])}, at most "
+        f"**{max(waits['dcgan_tf']):.3f} s**. The notebook's own loop keeps TensorFlow's "
+        "default, as the tutorial writes it.",
+        "",
+    ]
+
+
+def step_table(results: dict, flops: FlopReport, peaks: dict[str, float]) -> list[str]:
     rows = [
         "## 2. The train step alone, each option alone and combined",
         "",
-        "All steps live in one process and take turns call by call (after two warm-up calls "
-        "each), fed the same 256-image batch, so only the step is timed and a slower minute "
-        "slows all alike. GFLOP/s = the step's work (section 5) / its time; '% of peak' "
-        "compares it with this machine's matrix-multiply rate measured in the same run "
-        "(bfloat16 peak for bfloat16 rows, float32 peak for the others). Peak memory: the "
-        "option alone in a fresh process.",
+        "Each option runs in a process of its own beside the notebook's step, the two taking "
+        "turns call by call (after two warm-up calls each), fed the same 256-image batch, so "
+        "only the step is timed and a slower minute slows both alike; the ratio is taken in "
+        "each process, then the median over rounds. GFLOP/s = the step's work (section 5) / "
+        "its time; '% of peak' compares it with this machine's matrix-multiply rate measured "
+        "in the same run (bfloat16 peak for bfloat16 rows, float32 peak for the others). Peak "
+        "memory: the process's (the notebook's step included).",
         "",
         "| step | ms/step | images/s | ratio to notebook step | GFLOP/s | % of peak "
         "| peak memory |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    notebook = seconds_by_name["notebook step"]
-    for name, seconds in seconds_by_name.items():
-        ratio = median([b / a for a, b in zip(seconds, notebook, strict=True)])
-        step = median(seconds)
+
+    def row(name: str, step: float, ratio: float, memory: str) -> str:
         peak = peaks["bfloat16" if "bfloat16" in name else "float32"]
         achieved = flops.total / step / 1e9
-        mb = max(r["peak_memory_mb"] for r in memory[name]) if name in memory else math.nan
-        rows.append(
+        return (
             f"| {name} | {step * 1e3:.0f} | {256 / step:.0f} | {ratio:.2f} | "
-            f"{achieved:.0f} | {100 * achieved / peak:.0f}% | "
-            f"{'-' if math.isnan(mb) else f'{mb:.0f} MB'} |"
+            f"{achieved:.0f} | {100 * achieved / peak:.0f}% | {memory} |"
         )
+
+    notebook = [
+        median(r["step_seconds"]["notebook step"]) for runs in results.values() for r in runs
+    ]
+    rows.append(row("notebook step", median(notebook), 1.0, "-"))
+    for name, runs in results.items():
+        ours = [median(r["step_seconds"][name]) for r in runs]
+        theirs = [median(r["step_seconds"]["notebook step"]) for r in runs]
+        ratio = median([b / a for a, b in zip(ours, theirs, strict=True)])
+        memory = max(r["peak_memory_mb"] for r in runs)
+        rows.append(row(name, median(ours), ratio, f"{memory:.0f} MB"))
     return [*rows, ""]
 
 
@@ -176,7 +210,8 @@ def scaling(results: dict, epochs: dict) -> list[str]:
         )
     total = TUTORIAL_EPOCHS * TRAIN_SPLIT
     default = median([rate for r in epochs["default"] for rate in epoch_rates(r)])
-    fast = median([rate for r in epochs["--fast"] for rate in epoch_rates(r)])
+    fast_runs = epochs.get("--fast", epochs["default"])  # the same path when not timed apart
+    fast = median([rate for r in fast_runs for rate in epoch_rates(r)])
     rows += [
         "",
         f"The tutorial's {TUTORIAL_EPOCHS} epochs of 60,000 images at batch 256, from section 1's "

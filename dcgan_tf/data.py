@@ -157,4 +157,14 @@ def make_dataset(
     def gather(idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
         return tuple(tf.gather(array, idx) for array in arrays)
 
-    return batches.map(gather).prefetch(tf.data.AUTOTUNE)
+    # A batch is gathered in about a millisecond: two ready ahead of the train step are plenty.
+    return batches.map(gather).prefetch(2).with_options(without_autotune())
+
+
+def without_autotune() -> tf.data.Options:
+    """tf.data's autotuning off. Its background thread wakes at periods doubling from 10 ms to
+    60 s, and deleting an epoch's iterator waits for its next wake-up: whole idle seconds
+    between epochs (20 s after an epoch of 21 s; BENCHMARKS.md, "Slow epochs")."""
+    options = tf.data.Options()
+    options.autotune.enabled = False
+    return options

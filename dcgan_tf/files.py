@@ -38,6 +38,18 @@ def write_atomic_with(path: str | Path, write: Callable[[Path], object]) -> Path
     return path
 
 
+def keep_marker(command: str) -> str:
+    """The line of a generated report below which `command` keeps what people wrote."""
+    return f"<!-- {command} rewrites what is above this line and keeps what follows -->"
+
+
+def kept_below(report: Path, marker: str) -> str:
+    """What an existing report holds from `marker` on (results measured by other commands, notes
+    on the numbers), to be written again after the regenerated part; "" without the marker."""
+    text = report.read_text() if report.exists() else ""
+    return "\n" + text[text.index(marker) :] if marker in text else ""
+
+
 def check_writable_folder(folder: str | Path, flag: str) -> Path:
     """Create `folder` if needed and prove that a file can be written there, before a run
     starts: a read-only or misnamed folder is refused at once, not after an hour of training."""

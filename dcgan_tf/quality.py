@@ -17,7 +17,7 @@ import numpy as np
 from dcgan_tf.cli import Parser, import_tensorflow, run_command
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.errors import UserError
-from dcgan_tf.files import write_atomic
+from dcgan_tf.files import keep_marker, kept_below, write_atomic
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,19 +96,10 @@ def run(args: argparse.Namespace) -> int:
         (trained - started, evaluated - trained),
         workdir,
     )
-    write_atomic(args.report, (report + kept_sections(Path(args.report))).encode())
+    kept = kept_below(Path(args.report), keep_marker("make quality"))  # the full-length runs
+    write_atomic(args.report, (report + kept).encode())
     print(f"Wrote {args.report}")
     return 0
-
-
-KEEP_MARKER = "<!-- make quality rewrites what is above this line and keeps what follows -->"
-
-
-def kept_sections(report: Path) -> str:
-    """What an existing report holds below KEEP_MARKER (results of longer runs measured by other
-    commands, such as the tutorial's full length), to be written again after the new table."""
-    text = report.read_text() if report.exists() else ""
-    return "\n" + text[text.index(KEEP_MARKER) :] if KEEP_MARKER in text else ""
 
 
 READING_NOTES = """## Reading the numbers

@@ -43,6 +43,13 @@ def test_skip_resumes_an_epoch_after_the_batches_already_trained():
     assert epoch_values(100, 32, seed=3, epoch=5, skip=2) == full[2:]
 
 
+def test_the_pipeline_is_not_autotuned_so_ending_an_epoch_never_waits():
+    # tf.data's autotuning thread makes deleting an epoch's iterator wait for its next wake-up
+    # (up to 60 s; BENCHMARKS.md "Slow epochs"); the pipeline's buffer is fixed instead.
+    batches = data.make_dataset(tf.zeros((10, 28, 28, 1)), 4, seed=0, epoch=1)
+    assert batches.options().autotune.enabled is False
+
+
 def test_offline_tfds_load_fails_at_once_with_the_fix(monkeypatch, tmp_path):
     tfds = pytest.importorskip("tensorflow_datasets")
     monkeypatch.setattr(data, "can_connect", lambda host: False)

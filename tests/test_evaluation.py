@@ -19,8 +19,8 @@ from dcgan_tf.evaluation import (
     format_table,
     real_data_metrics,
 )
+from dcgan_tf.files import keep_marker, kept_below
 from dcgan_tf.generate import main as generate_main
-from dcgan_tf.quality import KEEP_MARKER, kept_sections
 from dcgan_tf.quality import main as quality_main
 
 
@@ -199,9 +199,9 @@ def test_a_run_that_ends_on_a_measurement_is_not_measured_twice(classifier, tmp_
 
 
 def test_make_quality_keeps_what_its_report_holds_below_the_marker(tmp_path):
-    report = tmp_path / "QUALITY.md"
-    assert kept_sections(report) == ""  # no report yet
-    report.write_text(f"# old table\n\n{KEEP_MARKER}\n\n## The full length\n\nFID 18.4\n")
-    assert kept_sections(report) == f"\n{KEEP_MARKER}\n\n## The full length\n\nFID 18.4\n"
+    report, marker = tmp_path / "QUALITY.md", keep_marker("make quality")
+    assert kept_below(report, marker) == ""  # no report yet
+    report.write_text(f"# old table\n\n{marker}\n\n## The full length\n\nFID 18.4\n")
+    assert kept_below(report, marker) == f"\n{marker}\n\n## The full length\n\nFID 18.4\n"
     report.write_text("# a report without the marker\n")
-    assert kept_sections(report) == ""
+    assert kept_below(report, marker) == ""
