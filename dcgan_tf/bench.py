@@ -136,7 +136,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m dcgan_tf.bench",
         description="Time dcgan_tf beside the tutorial's own loop and step, with each speed "
         "option alone and combined, in one run, and write BENCHMARKS.md (keeping what it "
-        "holds below its marker line). Takes about 25 minutes on 2 cores with the MNIST test "
+        "holds below its marker line). Takes about 26 minutes on 2 cores with the MNIST test "
         "split.",
     )
     parser.add_argument("--data-dir", help="MNIST IDX files (default: random pixels)")

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import re
 import resource
 import sys
@@ -177,7 +178,7 @@ def run_teardown(images: np.ndarray, args: argparse.Namespace) -> dict:
         "notebook": lambda epoch: notebook_dataset(images, args.batch_size),
         "dcgan_tf": lambda epoch: make_dataset(data, args.batch_size, 0, epoch),
     }
-    pause = args.epoch_seconds / -(-len(images) // args.batch_size)  # per batch
+    pause = args.epoch_seconds / math.ceil(len(images) / args.batch_size)  # per batch
     work = tf.random.normal([512, 512])
     waits: dict[str, list[float]] = {name: [] for name in pipelines}
     for epoch in range(1, args.epochs + 1):
