@@ -27,10 +27,10 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from dcgan_tf.cli import Parser, import_tensorflow, run_command
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import keep_marker, kept_below, write_atomic
+from dcgan_tf.common.progress import ProgressBar
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.errors import UserError
-from dcgan_tf.files import keep_marker, kept_below, write_atomic
-from dcgan_tf.progress import ProgressBar
 
 OPTIONS = {  # name -> TrainConfig fields; "default" is the tutorial's float32 step
     "default": {},
@@ -50,7 +50,7 @@ Case = tuple[str, dict, dict]  # (bench_cases case, TrainConfig fields, extra fl
 def run_case(case: Case, args: argparse.Namespace) -> dict:
     """One case in a fresh Python process; its JSON result."""
     name, settings, extra = case
-    command = [sys.executable, "-m", "dcgan_tf.bench_cases", name]
+    command = [sys.executable, "-m", "dcgan_tf.tools.bench_cases", name]
     if args.data_dir:
         command += ["--data-dir", args.data_dir]
     for flag, value in {"images": args.images, "split": args.split, **extra}.items():
@@ -160,10 +160,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def bench(args: argparse.Namespace) -> int:
-    from dcgan_tf.bench_report import render_report
-    from dcgan_tf.fast import fast_settings
-    from dcgan_tf.flops import matmul_peak_gflops, train_step_flops
-    from dcgan_tf.models import make_discriminator_model, make_generator_model
+    from dcgan_tf.options.fast import fast_settings
+    from dcgan_tf.tools.bench_report import render_report
+    from dcgan_tf.tools.flops import train_step_flops
+    from dcgan_tf.tools.flops_report import matmul_peak_gflops
+    from dcgan_tf.tutorial.models import make_discriminator_model, make_generator_model
 
     started = time.time()
     machine = describe_machine()

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterator
 from types import ModuleType
 from typing import NoReturn
 
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import MODELS
-from dcgan_tf.errors import UserError
 
 
 class Parser(argparse.ArgumentParser):
@@ -72,8 +72,8 @@ def load_checkpoint_run(args: argparse.Namespace) -> tuple:
     """Start TensorFlow on the best device and load the run the checkpoint flags name:
     (state, config, checkpoint path), the EMA generator when the run kept one."""
     import_tensorflow()
-    from dcgan_tf.devices import select_device
-    from dcgan_tf.sampling import load_run
+    from dcgan_tf.generator.sampling import load_run
+    from dcgan_tf.options.devices import select_device
 
     select_device("auto")
     return load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)

@@ -21,9 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, run_command
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import write_atomic
 from dcgan_tf.config import TrainConfig, load_saved_config
-from dcgan_tf.errors import UserError
-from dcgan_tf.files import write_atomic
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -67,9 +67,9 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("the quality metrics are for MNIST-like digits; pass --dataset mnist")
     out = Path(args.out or run_config.out)
     import_tensorflow()
-    from dcgan_tf.classifier import classifier_path, load_or_train_classifier
-    from dcgan_tf.devices import select_device
-    from dcgan_tf.evaluation import evaluate_samples, format_table, real_data_metrics
+    from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
+    from dcgan_tf.evaluation.measure import evaluate_samples, format_table, real_data_metrics
+    from dcgan_tf.options.devices import select_device
 
     select_device("auto")
     start = time.time()
@@ -100,9 +100,9 @@ def run(args: argparse.Namespace) -> int:
 
 def draw_samples(args: argparse.Namespace):
     """The images to evaluate, and a description of where they came from."""
-    from dcgan_tf.data import to_model_range
-    from dcgan_tf.evaluation import GeneratorSampler, Samples
-    from dcgan_tf.sampling import load_run
+    from dcgan_tf.evaluation.measure import GeneratorSampler, Samples
+    from dcgan_tf.generator.sampling import load_run
+    from dcgan_tf.tutorial.dataset import to_model_range
 
     if args.images:
         return Samples(to_model_range(load_images(Path(args.images)))), args.images

@@ -56,8 +56,8 @@ def export_generator(state, noise_dim: int, channels: int, out: Path) -> Path:
     """Write the SavedModel, the .keras file and export.json of `state`'s generator into `out`."""
     import tensorflow as tf
 
-    from dcgan_tf.files import write_atomic
-    from dcgan_tf.serving import ServingGenerator
+    from dcgan_tf.common.files import write_atomic
+    from dcgan_tf.generator.serving import ServingGenerator
 
     out.mkdir(parents=True, exist_ok=True)
     module = ServingGenerator(state, noise_dim, channels)

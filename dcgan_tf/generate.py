@@ -16,7 +16,8 @@ import sys
 from collections.abc import Sequence
 
 from dcgan_tf.cli import Parser, import_tensorflow, run_command
-from dcgan_tf.config import CHOICES, MODEL_PRESETS, TrainConfig
+from dcgan_tf.config import CHOICES, TrainConfig
+from dcgan_tf.config.presets import MODEL_PRESETS
 
 HELP = {
     "epochs": "train until this many epochs are done; rerunning resumes (default: %(default)s)",
@@ -167,12 +168,12 @@ def run(given: dict, gif_only: bool) -> int:
     """Train with the flags `given` (the others from the model's preset and the defaults)."""
     config = TrainConfig.for_model(**given)  # bad values fail here, before TensorFlow loads
     if gif_only:
-        from dcgan_tf.images import build_gif
+        from dcgan_tf.tutorial.images import build_gif
 
         print(f"Wrote {build_gif(config.out)}")
         return 0
-    from dcgan_tf.files import check_writable_folder, remove_dead_temporary_files
-    from dcgan_tf.locks import lock_folders
+    from dcgan_tf.common.files import check_writable_folder, remove_dead_temporary_files
+    from dcgan_tf.run.locks import lock_folders
 
     if not writes_the_run(config):  # a multi-worker run's other workers write to temp folders
         return train_locked(config, given)
@@ -203,11 +204,12 @@ def writes_the_run(config: TrainConfig) -> bool:
 def train_locked(config: TrainConfig, given: dict) -> int:
     """Load the data and train, while this process holds the run's folders."""
     tf = import_tensorflow()
-    from dcgan_tf.data import load_split
-    from dcgan_tf.devices import describe_device, select_device
-    from dcgan_tf.distribute import Distribution
-    from dcgan_tf.fast import resolve_fast
-    from dcgan_tf.training import TrainingInterrupted, train
+    from dcgan_tf.data.sources import load_split
+    from dcgan_tf.options.devices import describe_device, select_device
+    from dcgan_tf.options.fast import resolve_fast
+    from dcgan_tf.reporting.standard_hooks import standard_hooks
+    from dcgan_tf.training.distribute import Distribution
+    from dcgan_tf.training.loop import TrainingInterrupted, train
 
     device = select_device(config.device)
     if config.fast:  # the device's fastest measured options; flags given still win
@@ -225,45 +227,17 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     print(f"Training on {describe_device(device)}")
     if distribution.strategy is not None:
         print(f"Distributed: {distribution.describe()}")
+    # The other workers of a multi-worker run write into temporary folders, and say nothing.
+    config = distribution.worker_config(config)
+    log = print if distribution.is_chief else distribution.quiet
     try:
         with tf.device(device):
             hooks = standard_hooks(config, describe_device(device), data)
-            train(config, images, hooks=hooks, image_labels=labels)
+            train(config, images, log=log, hooks=hooks, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)
         return stop.exit_code
     return 0
-
-
-def standard_hooks(config: TrainConfig, device: str, data: str) -> list:
-    """The per-epoch work of `generate` beside the grids: quality (with --eval-every, and the
-    best checkpoint and collapse warning it feeds), TensorBoard summaries, the run journal and
-    report. `make bench` times training with these same hooks."""
-    from dcgan_tf.best import BestCheckpoint
-    from dcgan_tf.classifier import classifier_path, load_or_train_classifier
-    from dcgan_tf.collapse import CollapseWarning
-    from dcgan_tf.evaluation import QualityHook
-    from dcgan_tf.journal import RunJournal
-    from dcgan_tf.summaries import TensorBoardHook
-
-    hooks, quality = [], None
-    if config.eval_every:
-        path = classifier_path(config.checkpoint_dir, config.dataset)
-        classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
-        watchers = [BestCheckpoint(config), CollapseWarning()]
-        quality = QualityHook(
-            classifier,
-            config.out,
-            config.eval_every,
-            config.eval_samples,
-            config.seed,
-            listeners=watchers,
-        )
-        hooks.append(quality)
-    if config.tensorboard:
-        hooks.append(TensorBoardHook(config, quality))
-    hooks.append(RunJournal(config.out, device, data))
-    return hooks
 
 
 if __name__ == "__main__":

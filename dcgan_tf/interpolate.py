@@ -25,7 +25,7 @@ from dcgan_tf.cli import (
     load_checkpoint_run,
     run_command,
 )
-from dcgan_tf.errors import UserError
+from dcgan_tf.common.errors import UserError
 
 METHODS = ("linear", "slerp")
 
@@ -62,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     if args.rows < 1 or args.steps < 2:
         raise UserError("--rows must be at least 1 and --steps at least 2 (the two endpoints)")
     state, config, path = load_checkpoint_run(args)
-    from dcgan_tf.sampling import digit_rows, draw_noise
+    from dcgan_tf.generator.sampling import digit_rows, draw_noise
 
     if args.label is not None and not state.spec.conditional:
         raise UserError(
@@ -82,9 +82,9 @@ def interpolate(state, endpoints, labels, method, steps, channels, out) -> tuple
     """One grid PNG (a row per pair) and one GIF (frame t: every row's t-th image)."""
     import imageio.v3 as iio
 
-    from dcgan_tf.files import write_atomic
-    from dcgan_tf.images import image_grid, save_image_grid
-    from dcgan_tf.sampling import generate_pixels, lerp, slerp
+    from dcgan_tf.common.files import write_atomic
+    from dcgan_tf.generator.sampling import generate_pixels, lerp, slerp
+    from dcgan_tf.tutorial.images import image_grid, save_image_grid
 
     rows = len(endpoints) // 2
     path_fn = slerp if method == "slerp" else lerp

@@ -15,9 +15,9 @@ from pathlib import Path
 import numpy as np
 
 from dcgan_tf.cli import Parser, import_tensorflow, run_command
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import keep_marker, kept_below, write_atomic
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.errors import UserError
-from dcgan_tf.files import keep_marker, kept_below, write_atomic
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -47,17 +47,18 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.eval_every <= args.epochs or args.num < 10:
         raise UserError("need 1 <= --eval-every <= --epochs and --num of at least 10")
     import_tensorflow()
-    from dcgan_tf.classifier import classifier_path, load_or_train_classifier
-    from dcgan_tf.data import load_split, to_model_range
-    from dcgan_tf.devices import select_device
-    from dcgan_tf.evaluation import (
+    from dcgan_tf.data.sources import load_split
+    from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
+    from dcgan_tf.evaluation.measure import (
         GeneratorSampler,
         QualityHook,
         Samples,
         evaluate_samples,
         real_data_metrics,
     )
-    from dcgan_tf.training import train
+    from dcgan_tf.options.devices import select_device
+    from dcgan_tf.training.loop import train
+    from dcgan_tf.tutorial.dataset import to_model_range
 
     select_device("auto")
     workdir = Path(args.workdir)
@@ -117,7 +118,7 @@ READING_NOTES = """## Reading the numbers
 
 def render_report(args, config, classifier_info, steps, columns, seconds, workdir) -> str:
     """QUALITY.md: what was trained and measured, the table, and how to read it."""
-    from dcgan_tf.evaluation import TABLE_ROWS, table_cell
+    from dcgan_tf.evaluation.measure import TABLE_ROWS, table_cell
 
     noise, model, _ = columns
 
@@ -134,7 +135,7 @@ def render_report(args, config, classifier_info, steps, columns, seconds, workdi
             "# Sample quality of the tutorial's DCGAN",
             "",
             "Written by `make quality` (`python -m dcgan_tf.quality`); metrics are defined in "
-            "`dcgan_tf/metrics.py` and README.md.",
+            "`dcgan_tf/evaluation/metrics.py` and docs/quality.md.",
             "",
             f"- Training: the tutorial's model and recipe (batch {config.batch_size}, Adam "
             f"{config.learning_rate}), {config.epochs} epochs = {steps} steps on "

@@ -28,11 +28,11 @@ from functools import partial
 from pathlib import Path
 
 from dcgan_tf.cli import Parser, import_tensorflow, run_command
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import write_atomic
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.errors import UserError
-from dcgan_tf.files import write_atomic
-from dcgan_tf.recipes import RECIPE_FIELDS, RECIPES
-from dcgan_tf.recipes_report import TUTORIAL_STEPS, final_fid, write_report
+from dcgan_tf.config.recipes import RECIPE_FIELDS, RECIPES
+from dcgan_tf.tools.recipes_report import TUTORIAL_STEPS, final_fid, write_report
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -113,7 +113,7 @@ def train_all(args: argparse.Namespace, curves_path: Path) -> dict:
     if unknown or not seeds or args.steps < 1:
         raise UserError(f"need known --recipes (not {unknown}), --seeds and --steps of at least 1")
     classifier = load_classifier_for(args)
-    from dcgan_tf.data import load_split
+    from dcgan_tf.data.sources import load_split
 
     images, _ = load_split("mnist", args.split, args.data_dir)
     bench = {
@@ -138,8 +138,8 @@ def train_all(args: argparse.Namespace, curves_path: Path) -> dict:
 def load_classifier_for(args: argparse.Namespace):
     """Start TensorFlow on the best device; the digit classifier every measurement uses."""
     import_tensorflow()
-    from dcgan_tf.classifier import classifier_path, load_or_train_classifier
-    from dcgan_tf.devices import select_device
+    from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
+    from dcgan_tf.options.devices import select_device
 
     select_device("auto")
     path = classifier_path(args.classifier_dir, "mnist")
@@ -148,10 +148,10 @@ def load_classifier_for(args: argparse.Namespace):
 
 def train_one(args, bench, recipe, extra, seed, images, classifier, curves_path) -> None:
     """One run; each of its measurements lands in bench (and curves.json) as it is made."""
-    from dcgan_tf.best import BestCheckpoint
-    from dcgan_tf.curves import RAW_GENERATOR, Curve, RawGeneratorCurve
-    from dcgan_tf.evaluation import QualityHook, measure_generator
-    from dcgan_tf.training import train
+    from dcgan_tf.evaluation.measure import QualityHook, measure_generator
+    from dcgan_tf.run.best import BestCheckpoint
+    from dcgan_tf.tools.curves import RAW_GENERATOR, Curve, RawGeneratorCurve
+    from dcgan_tf.training.loop import train
 
     label = recipe + "".join(f" +{k.replace('_', '-')} {v}" for k, v in extra.items())
     folder = run_folder(Path(args.workdir), label, seed)
@@ -205,9 +205,9 @@ def measure_run_ends(workdir: Path, classifier) -> None:
     """--measure-ends: a run that ended between two measurements (as runs before the
     QualityHook measured the end did) gets its final checkpoint measured, the same way with the
     same samples, as a point without training time; curves.json is rewritten."""
-    from dcgan_tf.curves import RAW_GENERATOR, curve_point
-    from dcgan_tf.evaluation import measure_generator
-    from dcgan_tf.sampling import load_run
+    from dcgan_tf.evaluation.measure import measure_generator
+    from dcgan_tf.generator.sampling import load_run
+    from dcgan_tf.tools.curves import RAW_GENERATOR, curve_point
 
     path = workdir / "curves.json"
     bench = json.loads(path.read_text())

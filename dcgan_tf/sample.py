@@ -24,7 +24,7 @@ from dcgan_tf.cli import (
     load_checkpoint_run,
     run_command,
 )
-from dcgan_tf.errors import UserError
+from dcgan_tf.common.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     if args.num < 1 or (args.by_style is not None and args.by_style < 1):
         raise UserError("--num and --by-style must be at least 1")
     state, config, path = load_checkpoint_run(args)
-    from dcgan_tf.sampling import digit_rows, draw_noise, generate_pixels
+    from dcgan_tf.generator.sampling import digit_rows, draw_noise, generate_pixels
 
     spec = state.spec
     if (args.label is not None or args.by_style) and not spec.conditional:
@@ -95,8 +95,8 @@ def write_samples(
     """Write uint8 images (N, 28, 28, C) as one grid, separate 28x28 PNGs, or one .npy."""
     import imageio.v3 as iio
 
-    from dcgan_tf.files import write_atomic, write_atomic_with
-    from dcgan_tf.images import save_image_grid
+    from dcgan_tf.common.files import write_atomic, write_atomic_with
+    from dcgan_tf.tutorial.images import save_image_grid
 
     images = pixels[..., 0] if pixels.shape[-1] == 1 else pixels  # (N, 28, 28) when gray
     if kind == "grid":

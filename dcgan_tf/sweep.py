@@ -28,7 +28,7 @@ from dcgan_tf.cli import (
     load_checkpoint_run,
     run_command,
 )
-from dcgan_tf.errors import UserError
+from dcgan_tf.common.errors import UserError
 
 NORMAL_RANGE = 3.0  # a N(0, 1) dimension swept over +-3 standard deviations
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     if args.rows < 1 or args.steps < 2:
         raise UserError("--rows must be at least 1 and --steps at least 2 (the low and high ends)")
     state, config, path = load_checkpoint_run(args)
-    from dcgan_tf.sampling import digit_rows, draw_noise
+    from dcgan_tf.generator.sampling import digit_rows, draw_noise
 
     spec = state.spec
     if not 0 <= args.dim < config.noise_dim:
@@ -108,9 +108,9 @@ def write_sweep(
     """
     import imageio.v3 as iio
 
-    from dcgan_tf.files import write_atomic_with
-    from dcgan_tf.images import image_grid, save_image_grid
-    from dcgan_tf.sampling import generate_pixels
+    from dcgan_tf.common.files import write_atomic_with
+    from dcgan_tf.generator.sampling import generate_pixels
+    from dcgan_tf.tutorial.images import image_grid, save_image_grid
 
     rows, steps = noise.shape[:2]
     flat_labels = None

@@ -26,10 +26,12 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 from conftest import synthetic_digits  # noqa: E402
 
-from dcgan_tf import training  # noqa: E402
-from dcgan_tf.checkpoints import build_state, restore  # noqa: E402
+from dcgan_tf.common.errors import UserError  # noqa: E402
 from dcgan_tf.config import TrainConfig  # noqa: E402
-from dcgan_tf.errors import UserError  # noqa: E402
+from dcgan_tf.run.checkpoints import build_state, restore  # noqa: E402
+from dcgan_tf.training import steps  # noqa: E402
+from dcgan_tf.training.distribute import Distribution  # noqa: E402
+from dcgan_tf.training.loop import train  # noqa: E402
 
 
 def build_state_without_dropout(*args, **kwargs):
@@ -49,7 +51,7 @@ def weights(state) -> list[np.ndarray]:
 def main(options: dict) -> dict:
     count = options.pop("images", 32)
     images, labels = synthetic_digits(count, seed=5)
-    training.build_state = build_state_without_dropout
+    steps.build_state = build_state_without_dropout  # what OneDevice builds with
     folder = Path(tempfile.mkdtemp())
     states, losses = {}, {}
     for strategy in ("default", "mirrored"):
@@ -59,7 +61,7 @@ def main(options: dict) -> dict:
             strategy=strategy,
             **options,
         )
-        states[strategy] = training.train(config, images, log=lambda _: None, image_labels=labels)
+        states[strategy] = train(config, images, log=lambda _: None, image_labels=labels)
         rows = (folder / strategy / "out" / "losses.csv").read_text().splitlines()[1:]
         losses[strategy] = [[float(x) for x in row.split(",")[2:]] for row in rows]
     one, two = weights(states["default"]), weights(states["mirrored"])
@@ -74,7 +76,7 @@ def main(options: dict) -> dict:
         "steps": int(states["mirrored"].step),
         "losses_one_device": losses["default"],
         "losses_replicas": losses["mirrored"],
-        "replicas": training.Distribution.for_config(config).replicas,
+        "replicas": Distribution.for_config(config).replicas,
     }
 
 

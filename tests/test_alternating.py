@@ -7,13 +7,13 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_digits
 
-from dcgan_tf.alternating_step import make_alternating_update
-from dcgan_tf.checkpoints import build_state
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.errors import UserError
-from dcgan_tf.losses import discriminator_loss, generator_loss
-from dcgan_tf.steps import Stepper
-from dcgan_tf.variants import MODEL_SPECS
+from dcgan_tf.models.specs import MODEL_SPECS
+from dcgan_tf.options.alternating import make_alternating_step
+from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.training.steps import Stepper
+from dcgan_tf.tutorial.losses import discriminator_loss, generator_loss
 
 SPEC = MODEL_SPECS["gan"]
 IMAGES = tf.constant(SPEC.scale(synthetic_digits(8)[0]))  # (8, 784) in [0, 1]
@@ -49,9 +49,9 @@ def by_hand(state, d_noise: tf.Tensor, g_noises: list[tf.Tensor]) -> None:
 
 
 def alternating(state, **options):
-    return make_alternating_update(state.generator, state.discriminator,
-                                   state.generator_optimizer, state.discriminator_optimizer,
-                                   **options)  # fmt: skip
+    return make_alternating_step(state.generator, state.discriminator,
+                                 state.generator_optimizer, state.discriminator_optimizer,
+                                 **options)  # fmt: skip
 
 
 def test_one_alternating_step_is_a_d_update_then_a_g_update_on_fresh_noise():

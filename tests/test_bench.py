@@ -3,7 +3,7 @@
 import subprocess
 import sys
 
-from dcgan_tf.bench_cases import parse_settings
+from dcgan_tf.tools.bench_cases import parse_settings
 
 
 def test_case_settings_are_json_values_for_config_fields():

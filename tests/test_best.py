@@ -10,18 +10,18 @@ import numpy as np
 import pytest
 from conftest import synthetic_digits, write_idx
 
-from dcgan_tf.best import BestCheckpoint, best_checkpoint
-from dcgan_tf.checkpoints import build_state
-from dcgan_tf.classifier import load_classifier, train_classifier
-from dcgan_tf.collapse import CollapseWarning
 from dcgan_tf.config import TrainConfig, save_config
-from dcgan_tf.data import to_model_range
-from dcgan_tf.evaluation import QualityHook
+from dcgan_tf.evaluation.classifier import load_classifier, train_classifier
+from dcgan_tf.evaluation.collapse import CollapseWarning
+from dcgan_tf.evaluation.measure import QualityHook
 from dcgan_tf.export import main as export_main
+from dcgan_tf.generator.sampling import load_run
 from dcgan_tf.interpolate import main as interpolate_main
+from dcgan_tf.run.best import BestCheckpoint, best_checkpoint
+from dcgan_tf.run.checkpoints import build_state
 from dcgan_tf.sample import main as sample_main
-from dcgan_tf.sampling import load_run
 from dcgan_tf.sweep import main as sweep_main
+from dcgan_tf.tutorial.dataset import to_model_range
 
 
 def mark(state, step: int) -> None:

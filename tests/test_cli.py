@@ -120,12 +120,13 @@ def test_gif_only_rebuilds_the_gif_from_the_images_there(two_epochs, tmp_path):
     assert iio.imread(out / "dcgan.gif", index=None).shape[0] == 2
 
 
-def test_asking_for_a_gpu_without_one_is_a_clear_error(capsys):
+def test_asking_for_a_gpu_without_one_is_a_clear_error(capsys, tmp_path):
     import tensorflow as tf
 
     if tf.config.list_physical_devices("GPU"):
         pytest.skip("this machine has a GPU")
-    assert main(["--device", "gpu", "--data-dir", "/nonexistent"]) == 2
+    folders = ["--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]
+    assert main(["--device", "gpu", "--data-dir", "/nonexistent", *folders]) == 2
     assert "TensorFlow sees no GPU" in capsys.readouterr().err
 
 

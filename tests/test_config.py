@@ -4,8 +4,8 @@ import dataclasses
 
 import pytest
 
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig, save_config
-from dcgan_tf.errors import UserError
 
 
 def test_defaults_are_the_tutorials_numbers():

@@ -9,11 +9,11 @@ import pytest
 import tensorflow as tf
 from test_resume import IMAGES, config_in, quiet
 
-from dcgan_tf.errors import UserError
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.interpolate import main as interpolate_main
-from dcgan_tf.recovery import damage
+from dcgan_tf.run.recovery import damage
 from dcgan_tf.sample import main as sample_main
-from dcgan_tf.training import train
+from dcgan_tf.training.loop import train
 
 
 def truncate_data(ck: Path, number: int) -> None:

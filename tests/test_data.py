@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dcgan_tf import data
-from dcgan_tf.errors import UserError
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.data import sources
+from dcgan_tf.tutorial import dataset
 
 
 def test_images_are_scaled_to_minus_one_one_float32_with_a_channel():
     images = np.array([[[0, 255], [127, 128]]], np.uint8).repeat(14, 1).repeat(14, 2)
-    scaled = data.to_model_range(images)
+    scaled = dataset.to_model_range(images)
     assert scaled.shape == (1, 28, 28, 1)
     assert scaled.dtype == np.float32
     assert scaled.min() == -1.0
@@ -20,7 +21,7 @@ def test_images_are_scaled_to_minus_one_one_float32_with_a_channel():
 def epoch_values(count: int, batch_size: int, seed: int, epoch: int, skip: int = 0):
     """Batches of one epoch over images whose pixel values are their own index."""
     images = tf.constant(np.arange(count, dtype=np.float32).reshape(count, 1, 1, 1))
-    batches = data.make_dataset(images, batch_size, seed, epoch, skip)
+    batches = dataset.make_dataset(images, batch_size, seed, epoch, skip)
     return [batch.numpy().ravel().astype(int).tolist() for (batch,) in batches]
 
 
@@ -46,26 +47,26 @@ def test_skip_resumes_an_epoch_after_the_batches_already_trained():
 def test_the_pipeline_is_not_autotuned_so_ending_an_epoch_never_waits():
     # tf.data's autotuning thread makes deleting an epoch's iterator wait for its next wake-up
     # (up to 60 s; BENCHMARKS.md "Slow epochs"); the pipeline's buffer is fixed instead.
-    batches = data.make_dataset(tf.zeros((10, 28, 28, 1)), 4, seed=0, epoch=1)
+    batches = dataset.make_dataset(tf.zeros((10, 28, 28, 1)), 4, seed=0, epoch=1)
     assert batches.options().autotune.enabled is False
 
 
 def test_offline_tfds_load_fails_at_once_with_the_fix(monkeypatch, tmp_path):
     tfds = pytest.importorskip("tensorflow_datasets")
-    monkeypatch.setattr(data, "can_connect", lambda host: False)
+    monkeypatch.setattr(sources, "can_connect", lambda host: False)
     # An empty tfds cache, so the data would have to be downloaded.
     monkeypatch.setattr(tfds.core.constants, "DATA_DIR", str(tmp_path))
     monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path))
     with pytest.raises(UserError, match=r"cannot download mnist.*--data-dir DIR holding"):
-        data.load_from_tfds("mnist", "train")
+        sources.load_from_tfds("mnist", "train")
 
 
 def test_can_connect_is_false_for_an_unresolvable_host():
-    assert data.can_connect("host.invalid", timeout=1.0) is False
+    assert sources.can_connect("host.invalid", timeout=1.0) is False
 
 
 def test_labels_travel_with_their_images():
     images = tf.constant(np.arange(10, dtype=np.float32).reshape(10, 1, 1, 1))
     labels = tf.constant(np.arange(10) % 3, tf.int32)
-    for batch, batch_labels in data.make_dataset(images, 4, seed=0, epoch=1, labels=labels):
+    for batch, batch_labels in dataset.make_dataset(images, 4, seed=0, epoch=1, labels=labels):
         np.testing.assert_array_equal(batch.numpy().ravel().astype(int) % 3, batch_labels.numpy())

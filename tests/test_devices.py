@@ -7,8 +7,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from dcgan_tf.checkpoints import build_state
-from dcgan_tf.devices import describe_device, select_device
+from dcgan_tf.options.devices import describe_device, select_device
+from dcgan_tf.run.checkpoints import build_state
 
 
 def test_cpu_is_chosen_when_asked_for():
@@ -35,7 +35,7 @@ def test_training_state_lands_on_the_device_it_is_built_under():
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from dcgan_tf.checkpoints import build_state
+from dcgan_tf.run.checkpoints import build_state
 with tf.device("/CPU:1"):
     state = build_state(noise_dim=100, learning_rate=1e-4, seed=0)
     out = state.generator(state.seed_noise, training=False)

@@ -15,19 +15,19 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dcgan_tf import losses
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.distribute import (
+from dcgan_tf.training.distribute import (
     _STRATEGIES,
     Distribution,
-    ReplicatedStepper,
     copy_latest_checkpoint,
+    devices_for,
     is_chief,
     make_strategy,
-    replica_slice,
 )
-from dcgan_tf.errors import UserError
-from dcgan_tf.steps import Stepper
+from dcgan_tf.training.replicas import ReplicatedStepper, replica_slice
+from dcgan_tf.training.steps import OneDevice, Stepper
+from dcgan_tf.tutorial import losses
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -114,17 +114,15 @@ def test_a_last_batch_smaller_than_the_replica_count_is_refused_clearly(matrix):
 # The single-device path: no strategy, no wrapper.
 
 
-def test_default_strategy_keeps_the_single_device_stepper_and_dataset(tmp_path):
-    distribution = Distribution.for_config(TrainConfig(strategy="default"))
-    assert distribution.strategy is None and distribution.replicas == 1
-    dataset = tf.data.Dataset.range(3)
-    assert distribution.distribute(dataset, 3, 1) is dataset
-    config = TrainConfig(out=str(tmp_path))
-    assert distribution.worker_config(config) is config
-    from dcgan_tf.checkpoints import build_state
-
-    state = build_state(100, 1e-4, 0)
-    assert type(distribution.stepper(state, config)) is Stepper
+def test_default_strategy_is_the_single_device_path_untouched(tmp_path):
+    devices = devices_for(TrainConfig(strategy="default"))
+    assert type(devices) is OneDevice  # no distribute.py code in the loop
+    config = TrainConfig(out=str(tmp_path), batch_size=2)
+    batches = devices.epoch_batches(tf.zeros((3, 28, 28, 1)), None, config, epoch=1, skip=0)
+    assert isinstance(batches, tf.data.Dataset)
+    assert [int(images.shape[0]) for (images,) in batches] == [2, 1]
+    assert type(devices.stepper(devices.build_state(config), config)) is Stepper
+    assert Distribution.for_config(config).worker_config(config) is config
 
 
 def test_auto_without_several_gpus_is_the_default_path():
@@ -173,7 +171,7 @@ def test_per_example_losses_average_to_the_tutorials_batch_mean():
 def test_the_strategy_run_path_on_one_replica_trains_like_the_default_path(tmp_path, monkeypatch):
     from conftest import synthetic_digits
 
-    from dcgan_tf.training import train
+    from dcgan_tf.training.loop import train
 
     images = synthetic_digits(24, seed=2)[0]
 
@@ -193,7 +191,7 @@ def test_the_strategy_run_path_on_one_replica_trains_like_the_default_path(tmp_p
 
 def test_jit_compile_with_cpu_replicas_is_a_one_line_error():
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
-    from dcgan_tf.checkpoints import build_state
+    from dcgan_tf.run.checkpoints import build_state
 
     with strategy.scope():
         state = build_state(100, 1e-4, 0)
@@ -202,7 +200,7 @@ def test_jit_compile_with_cpu_replicas_is_a_one_line_error():
 
 
 def test_a_worker_starts_from_a_copy_of_the_chiefs_newest_checkpoint(tmp_path):
-    from dcgan_tf.checkpoints import build_state, make_manager, restore_latest
+    from dcgan_tf.run.checkpoints import build_state, make_manager, restore_latest
 
     state = build_state(100, 1e-4, 0)
     manager = make_manager(state, tmp_path / "chief")

@@ -7,14 +7,14 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_digits
 
-from dcgan_tf.checkpoints import build_state, restore
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.data import to_model_range
-from dcgan_tf.ema import copy_weights, make_ema_update
+from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run
+from dcgan_tf.options.ema import copy_weights, make_ema_update
+from dcgan_tf.run.checkpoints import build_state, restore
 from dcgan_tf.sample import main as sample_main
-from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
-from dcgan_tf.steps import Stepper
-from dcgan_tf.training import train
+from dcgan_tf.training.loop import train
+from dcgan_tf.training.steps import Stepper
+from dcgan_tf.tutorial.dataset import to_model_range
 
 IMAGES = synthetic_digits(32, seed=4)[0]
 

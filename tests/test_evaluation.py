@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 from conftest import synthetic_digits, write_idx
 
-from dcgan_tf.checkpoints import build_state
-from dcgan_tf.classifier import classifier_data, load_classifier, train_classifier
-from dcgan_tf.data import to_model_range
+from dcgan_tf.common.files import keep_marker, kept_below
 from dcgan_tf.evaluate import main as evaluate_main
-from dcgan_tf.evaluation import (
+from dcgan_tf.evaluation.classifier import classifier_data, load_classifier, train_classifier
+from dcgan_tf.evaluation.measure import (
     GeneratorSampler,
     QualityHook,
     QualityLog,
@@ -19,9 +18,10 @@ from dcgan_tf.evaluation import (
     format_table,
     real_data_metrics,
 )
-from dcgan_tf.files import keep_marker, kept_below
 from dcgan_tf.generate import main as generate_main
 from dcgan_tf.quality import main as quality_main
+from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.tutorial.dataset import to_model_range
 
 
 @pytest.fixture(scope="module")

@@ -11,11 +11,11 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_digits
 
-from dcgan_tf.checkpoints import build_state, restore
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.export import main as export_main
-from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
-from dcgan_tf.training import train
+from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run
+from dcgan_tf.run.checkpoints import build_state, restore
+from dcgan_tf.training.loop import train
 
 # Runs with only TensorFlow and numpy: loads each SavedModel and calls its signature.
 CLEAN_PROCESS = """

@@ -3,8 +3,8 @@
 import pytest
 import tensorflow as tf
 
-from dcgan_tf import fast
-from dcgan_tf.fast import CPU_FAST, fast_settings, resolve_fast
+from dcgan_tf.options import fast
+from dcgan_tf.options.fast import CPU_FAST, fast_settings, resolve_fast
 
 
 def test_fast_on_a_cpu_is_the_set_the_benchmark_measured():

@@ -7,18 +7,11 @@ import numpy as np
 import pytest
 from keras import layers
 
-from dcgan_tf.errors import UserError
-from dcgan_tf.flops import (
-    ADAM_FLOPS_PER_PARAMETER,
-    format_formula,
-    format_table,
-    layer_flops,
-    matmul_peak_gflops,
-    net_rows,
-    train_step_flops,
-)
-from dcgan_tf.models import make_discriminator_model, make_generator_model
-from dcgan_tf.variants import make_conditional_generator
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.models.conditional import make_conditional_generator
+from dcgan_tf.tools.flops import ADAM_FLOPS_PER_PARAMETER, layer_flops, net_rows, train_step_flops
+from dcgan_tf.tools.flops_report import format_formula, format_table, matmul_peak_gflops
+from dcgan_tf.tutorial.models import make_discriminator_model, make_generator_model
 
 
 def placed(input_shape: tuple[int, ...], *stack: layers.Layer) -> keras.Sequential:

@@ -4,9 +4,9 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.data import load_image_folder
-from dcgan_tf.errors import UserError
+from dcgan_tf.data.sources import load_image_folder
 from dcgan_tf.generate import main
 
 

@@ -9,9 +9,9 @@ import pytest
 import tensorflow as tf
 from test_resume import IMAGES, assert_same_run, config_in, quiet
 
-from dcgan_tf.errors import UserError
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.sample import main as sample_main
-from dcgan_tf.training import train
+from dcgan_tf.training.loop import train
 
 
 @pytest.fixture(scope="module")

@@ -4,10 +4,10 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from dcgan_tf.errors import UserError
-from dcgan_tf.history import LossHistory
-from dcgan_tf.images import build_gif, epoch_images, image_grid, save_image_grid
-from dcgan_tf.variants import MODEL_SPECS
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.models.specs import MODEL_SPECS
+from dcgan_tf.run.history import LossHistory
+from dcgan_tf.tutorial.images import build_gif, epoch_images, image_grid, save_image_grid
 
 
 def test_generator_range_maps_to_gray_levels():

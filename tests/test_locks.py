@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from dcgan_tf.locks import FolderInUse, FolderLock, lock_folders
+from dcgan_tf.run.locks import FolderInUse, FolderLock, lock_folders
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -19,7 +19,7 @@ ENV = {**os.environ, "PYTHONPATH": str(REPO)}
 def hold(folder: Path) -> subprocess.Popen:
     """Another process holding `folder`'s lock until it is killed."""
     code = (
-        "import sys, time; from dcgan_tf.locks import lock_folders\n"
+        "import sys, time; from dcgan_tf.run.locks import lock_folders\n"
         f"with lock_folders({{'--checkpoint-dir': {str(folder)!r}}}):\n"
         "    print('locked', flush=True); time.sleep(120)"
     )

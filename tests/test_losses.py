@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from dcgan_tf.losses import discriminator_loss, generator_loss
+from dcgan_tf.tutorial.losses import discriminator_loss, generator_loss
 
 
 def softplus(x: float) -> float:

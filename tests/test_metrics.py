@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from dcgan_tf.metrics import (
+from dcgan_tf.evaluation.metrics import (
     class_histogram,
     classifier_score,
     fid,

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from dcgan_tf.models import make_discriminator_model, make_generator_model
+from dcgan_tf.tutorial.models import make_discriminator_model, make_generator_model
 
 
 def test_generator_has_the_tutorials_parameter_count():

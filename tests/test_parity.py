@@ -12,10 +12,10 @@ import tensorflow as tf
 from conftest import synthetic_digits
 from tutorial import Tutorial
 
-from dcgan_tf.checkpoints import build_state, make_manager, restore_latest
-from dcgan_tf.data import to_model_range
-from dcgan_tf.errors import UserError
-from dcgan_tf.train_step import make_train_step
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.run.checkpoints import build_state, make_manager, restore_latest
+from dcgan_tf.tutorial.dataset import to_model_range
+from dcgan_tf.tutorial.train_step import make_train_step
 
 
 def tutorial() -> Tutorial:

@@ -2,7 +2,7 @@
 
 import io
 
-from dcgan_tf.progress import ProgressBar, format_seconds
+from dcgan_tf.common.progress import ProgressBar, format_seconds
 
 
 def test_in_a_log_the_bar_writes_one_line_per_epoch_with_losses_rate_and_eta():

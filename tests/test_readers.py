@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 from conftest import idx_bytes, synthetic_digits, write_idx
 
-from dcgan_tf.data import load_mnist_files
-from dcgan_tf.errors import UserError
-from dcgan_tf.readers import IMAGES_MAGIC, read_idx
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.data.readers import IMAGES_MAGIC, read_idx
+from dcgan_tf.data.sources import load_mnist_files
 
 
 def test_reads_the_gzipped_idx_files_of_each_split(mnist_dir):

@@ -6,15 +6,15 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_digits
 
-from dcgan_tf.checkpoints import build_state, restore
 from dcgan_tf.config import TrainConfig, load_saved_config
-from dcgan_tf.data import to_model_range
+from dcgan_tf.config.recipes import RECIPES, describe
 from dcgan_tf.generate import build_parser
 from dcgan_tf.generate import main as generate_main
-from dcgan_tf.losses import discriminator_loss
-from dcgan_tf.recipes import RECIPES, describe
-from dcgan_tf.steps import Stepper
-from dcgan_tf.training import train
+from dcgan_tf.run.checkpoints import build_state, restore
+from dcgan_tf.training.loop import train
+from dcgan_tf.training.steps import Stepper
+from dcgan_tf.tutorial.dataset import to_model_range
+from dcgan_tf.tutorial.losses import discriminator_loss
 
 IMAGES = synthetic_digits(32, seed=5)[0]
 

@@ -7,7 +7,7 @@ import pytest
 from conftest import write_mnist_dir
 
 from dcgan_tf.recipes_bench import load_benches, main
-from dcgan_tf.recipes_report import first_step_reaching, write_report
+from dcgan_tf.tools.recipes_report import first_step_reaching, write_report
 
 
 def point(step: int, fid: float) -> dict:

@@ -14,12 +14,12 @@ import imageio.v3 as iio
 import pytest
 from conftest import synthetic_digits
 
-from dcgan_tf import training
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.evaluation import QualityLog
-from dcgan_tf.journal import RunJournal
+from dcgan_tf.evaluation.measure import QualityLog
 from dcgan_tf.report import main as report_main
-from dcgan_tf.training import TrainingInterrupted, train
+from dcgan_tf.reporting.journal import RunJournal
+from dcgan_tf.training import loop as training
+from dcgan_tf.training.loop import TrainingInterrupted, train
 
 IMAGES = synthetic_digits(40, seed=4)[0]  # 16 a batch: 3 steps an epoch, one partial
 

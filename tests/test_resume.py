@@ -12,10 +12,10 @@ import numpy as np
 import pytest
 from conftest import synthetic_digits
 
-from dcgan_tf import training
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.errors import UserError
-from dcgan_tf.training import TrainingInterrupted, train
+from dcgan_tf.training import loop as training
+from dcgan_tf.training.loop import TrainingInterrupted, train
 
 IMAGES = synthetic_digits(40, seed=4)[0]  # 40 images, 16 a batch: 3 steps an epoch, one partial
 

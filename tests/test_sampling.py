@@ -6,10 +6,10 @@ import pytest
 from conftest import synthetic_digits
 
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.generator.sampling import draw_noise, generate_pixels, lerp, load_run, slerp
 from dcgan_tf.interpolate import main as interpolate_main
 from dcgan_tf.sample import main as sample_main
-from dcgan_tf.sampling import draw_noise, generate_pixels, lerp, load_run, slerp
-from dcgan_tf.training import train
+from dcgan_tf.training.loop import train
 
 
 @pytest.fixture(scope="module")

@@ -12,10 +12,10 @@ import pytest
 import tensorflow as tf
 from test_resume import IMAGES, config_in, quiet
 
-from dcgan_tf import training
 from dcgan_tf.generate import main
-from dcgan_tf.recovery import damage
-from dcgan_tf.training import TrainingInterrupted, train
+from dcgan_tf.run.recovery import damage
+from dcgan_tf.training import loop as training
+from dcgan_tf.training.loop import TrainingInterrupted, train
 
 REPO = Path(__file__).resolve().parents[1]
 

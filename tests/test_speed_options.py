@@ -9,12 +9,12 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_digits
 
-from dcgan_tf.checkpoints import build_state, make_manager, restore
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.data import to_model_range
-from dcgan_tf.errors import UserError
-from dcgan_tf.steps import Stepper, batch_groups
-from dcgan_tf.training import train
+from dcgan_tf.run.checkpoints import build_state, make_manager, restore
+from dcgan_tf.training.loop import train
+from dcgan_tf.training.steps import Stepper, batch_groups
+from dcgan_tf.tutorial.dataset import to_model_range
 
 IMAGES = synthetic_digits(48, seed=3)[0]
 

@@ -13,14 +13,14 @@ import tensorflow as tf
 from conftest import synthetic_digits, write_idx
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
-from dcgan_tf import training
-from dcgan_tf.classifier import load_classifier, train_classifier
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.evaluation import QualityHook
+from dcgan_tf.evaluation.classifier import load_classifier, train_classifier
+from dcgan_tf.evaluation.measure import QualityHook
 from dcgan_tf.generate import main as generate_main
-from dcgan_tf.journal import RunJournal
-from dcgan_tf.summaries import STEP_TAGS, TensorBoardHook, written_step
-from dcgan_tf.training import TrainingInterrupted, train
+from dcgan_tf.reporting.journal import RunJournal
+from dcgan_tf.reporting.summaries import STEP_TAGS, TensorBoardHook, written_step
+from dcgan_tf.training import loop as training
+from dcgan_tf.training.loop import TrainingInterrupted, train
 
 IMAGES = synthetic_digits(40, seed=4)[0]  # 16 a batch: 3 steps an epoch, one partial
 

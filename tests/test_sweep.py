@@ -5,10 +5,10 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from dcgan_tf.checkpoints import build_state, make_manager
 from dcgan_tf.config import TrainConfig, save_config
+from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run
 from dcgan_tf.interpolate import main as interpolate_main
-from dcgan_tf.sampling import draw_noise, generate_pixels, load_run
+from dcgan_tf.run.checkpoints import build_state, make_manager
 from dcgan_tf.sweep import sweep_noise
 
 

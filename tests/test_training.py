@@ -7,13 +7,13 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_digits
 
-from dcgan_tf import losses
-from dcgan_tf.checkpoints import build_state
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.data import make_dataset, to_model_range
-from dcgan_tf.losses import generator_loss
-from dcgan_tf.train_step import make_train_step
-from dcgan_tf.training import TrainingDiverged, train
+from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.training.loop import TrainingDiverged, train
+from dcgan_tf.tutorial import losses
+from dcgan_tf.tutorial.dataset import make_dataset, to_model_range
+from dcgan_tf.tutorial.losses import generator_loss
+from dcgan_tf.tutorial.train_step import make_train_step
 
 
 def step_of(state):

@@ -8,13 +8,13 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_digits
 
-from dcgan_tf.checkpoints import build_state, make_manager, restore_latest
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.errors import UserError
-from dcgan_tf.losses import generator_loss, minimax_generator_loss
-from dcgan_tf.train_step import make_train_step
-from dcgan_tf.training import train
-from dcgan_tf.variants import MODEL_SPECS
+from dcgan_tf.models.specs import MODEL_SPECS
+from dcgan_tf.run.checkpoints import build_state, make_manager, restore_latest
+from dcgan_tf.training.loop import train
+from dcgan_tf.tutorial.losses import generator_loss, minimax_generator_loss
+from dcgan_tf.tutorial.train_step import make_train_step
 
 
 @pytest.mark.parametrize(

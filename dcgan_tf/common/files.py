@@ -1,0 +1,113 @@
+"""Atomic file writes and moving an old run aside: a killed run never leaves half a file behind."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from dcgan_tf.common.errors import UserError, WriteFailed
+
+
+def write_atomic(path: str | Path, data: bytes) -> Path:
+    """Write `data` to `path` through a temporary file in the same folder and an atomic rename."""
+    return write_atomic_with(path, lambda tmp: tmp.write_bytes(data))
+
+
+def write_atomic_with(path: str | Path, write: Callable[[Path], object]) -> Path:
+    """Let `write(tmp_path)` produce the file, then rename it over `path` in one step.
+
+    A failed write (a full disk, a folder that cannot be written) removes the temporary file,
+    leaves `path` as it was and raises WriteFailed naming the file.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.stem}.tmp-{os.getpid()}{path.suffix}")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(tmp)
+        os.replace(tmp, path)
+    except OSError as err:
+        raise WriteFailed(f"could not write {path}: {err.strerror or err}") from None
+    finally:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+    return path
+
+
+def keep_marker(command: str) -> str:
+    """The line of a generated report below which `command` keeps what people wrote."""
+    return f"<!-- {command} rewrites what is above this line and keeps what follows -->"
+
+
+def kept_below(report: Path, marker: str) -> str:
+    """What an existing report holds from `marker` on (results measured by other commands, notes
+    on the numbers), to be written again after the regenerated part; "" without the marker."""
+    text = report.read_text() if report.exists() else ""
+    return "\n" + text[text.index(marker) :] if marker in text else ""
+
+
+def check_writable_folder(folder: str | Path, flag: str) -> Path:
+    """Create `folder` if needed and prove that a file can be written there, before a run
+    starts: a read-only or misnamed folder is refused at once, not after an hour of training."""
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise UserError(f"{flag} {folder}: is a file, not a folder; name a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=folder):
+            pass
+    except OSError as err:
+        raise UserError(f"{flag} {folder}: cannot write there ({err.strerror or err})") from None
+    return folder
+
+
+def move_aside(directory: str | Path, patterns: Iterable[str]) -> Path | None:
+    """Move the files (and folders) in `directory` matching `patterns` into
+    `directory/old-<timestamp>/`.
+
+    Returns the new folder, or None when there was nothing to move.
+    """
+    directory = Path(directory)
+    found = sorted(
+        {p for pattern in patterns for p in directory.glob(pattern) if p.is_file() or p.is_dir()}
+    )
+    if not found:
+        return None
+    target = directory / time.strftime("old-%Y%m%d-%H%M%S")
+    suffix = 1
+    while target.exists():
+        target = directory / f"{target.name.split('.')[0]}.{suffix}"
+        suffix += 1
+    target.mkdir(parents=True)
+    for path in found:
+        shutil.move(str(path), target / path.name)
+    return target
+
+
+def remove_dead_temporary_files(folder: str | Path) -> list[Path]:
+    """Remove the temporary files of `write_atomic_with` whose writer process is gone (a run
+    killed mid-write); a live writer's file is left alone."""
+    removed = []
+    for tmp in Path(folder).glob(".*.tmp-*"):
+        pid = tmp.name.rsplit(".tmp-", 1)[1].split(".")[0]
+        if not pid.isdigit() or process_alive(int(pid)):
+            continue
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+            removed.append(tmp)
+    return removed
+
+
+def process_alive(pid: int) -> bool:
+    """Whether a process with this PID exists (ours or another user's)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

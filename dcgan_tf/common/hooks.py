@@ -1,0 +1,41 @@
+"""Work the training loop does beside training, as small hooks: grids, GIF, quality, summaries.
+
+The loop (`training.train`) calls every hook at four moments, in list order:
+
+    on_train_begin(state)                      once, after restoring, before the first step
+    on_step_end(step, epoch, images, losses)   after each train step (1-based step over the run)
+    on_epoch_end(epoch, state)                 after each whole epoch, before its checkpoint
+    on_checkpoint(state)                       after each checkpoint (also on Ctrl-C)
+    on_train_end(state)                        once, when the run is complete (not on Ctrl-C)
+
+A hook overrides only what it needs. The loop writes its counters into `state` before
+`on_epoch_end`, `on_checkpoint` and `on_train_end`, so hooks may read `state.step` and
+`state.epoch` there. A hook that keeps a record a resume must continue (summaries, a journal)
+writes it at `on_checkpoint`: then the record holds exactly the steps the checkpoint holds.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotations only: hooks sit below everything that trains
+    from dcgan_tf.run.checkpoints import GanState
+
+
+class Hook:
+    """A no-op at every moment; subclasses override the moments they care about."""
+
+    def on_train_begin(self, state: GanState) -> None:
+        pass
+
+    def on_step_end(self, step: int, epoch: int, images: int, losses: dict[str, float]) -> None:
+        pass
+
+    def on_epoch_end(self, epoch: int, state: GanState) -> None:
+        pass
+
+    def on_checkpoint(self, state: GanState) -> None:
+        pass
+
+    def on_train_end(self, state: GanState) -> None:
+        pass

@@ -1,0 +1,27 @@
+"""The one run configuration, `TrainConfig`, whose defaults are the tutorial's numbers; the named
+recipes (`--recipe`) and the course models' presets (`--model`) that fill the flags not given.
+
+    train_config.py   TrainConfig: one field per flag of `python -m dcgan_tf.generate`
+    recipes.py        --recipe NAME: named sets of training values (RECIPES.md)
+    presets.py        --model NAME: each course model's own batch size, rates and update order
+"""
+
+from dcgan_tf.config.presets import MODEL_PRESETS
+from dcgan_tf.config.recipes import RECIPES
+from dcgan_tf.config.train_config import (
+    CHOICES,
+    MODELS,
+    TrainConfig,
+    load_saved_config,
+    save_config,
+)
+
+__all__ = [
+    "CHOICES",
+    "MODELS",
+    "MODEL_PRESETS",
+    "RECIPES",
+    "TrainConfig",
+    "load_saved_config",
+    "save_config",
+]

@@ -1,0 +1,174 @@
+"""The run configuration: one frozen dataclass whose defaults are the tutorial's numbers.
+
+Every CLI flag of `python -m dcgan_tf.generate` maps onto one field; the config of a run is saved as
+`config.json` beside its images and beside its checkpoints, so a checkpoint carries its own config.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import write_atomic
+from dcgan_tf.config.presets import MODEL_PRESETS
+from dcgan_tf.config.recipes import RECIPES
+
+DATASETS = ("mnist", "fashion_mnist", "folder")
+SPLITS = ("train", "test")
+DEVICES = ("auto", "cpu", "gpu")
+MODELS = ("dcgan", "cdcgan", "gan", "tfexamples", "carpedm20", "pytorch")
+CONDITIONAL_MODELS = ("cdcgan", "carpedm20")
+GEN_LOSSES = ("non-saturating", "minimax")
+PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
+STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # distribute.py
+UPDATES = ("simultaneous", "alternating")
+GEN_NOISES = ("fresh", "same")
+CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
+CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
+CHOICES |= {"update": UPDATES, "gen_noise": GEN_NOISES}
+CHOICES |= {"recipe": tuple(RECIPES), "strategy": STRATEGIES}
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 50  # tutorial EPOCHS; "train until this many epochs are done"
+    batch_size: int = 256  # tutorial BATCH_SIZE
+    learning_rate: float = 1e-4  # tutorial Adam(1e-4), for each net
+    noise_dim: int = 100  # tutorial noise_dim
+    dataset: str = "mnist"  # tfds name mnist | fashion_mnist, or folder (your own images)
+    data_dir: str | None = None  # read IDX / .npz files from here instead of tensorflow-datasets
+    split: str = "train"  # train (60,000 images) | test (10,000)
+    out: str = "output"  # per-epoch grids, GIF, losses.csv/png, config.json
+    checkpoint_dir: str = "checkpoints"  # tutorial: ./training_checkpoints, prefix "ckpt"
+    save_every: int = 1  # epochs between checkpoints (the tutorial saves every 15)
+    seed: int = 0  # seeds weights, shuffling, noise and dropout: same seed, same run
+    fresh: bool = False  # start over; old checkpoints and images are moved aside, not deleted
+    device: str = "auto"  # auto (GPU when TensorFlow sees one) | cpu | gpu
+    eval_every: int = 0  # epochs between FID / classifier-score measurements (0: never)
+    eval_samples: int = 5000  # samples per measurement during training
+    model: str = "dcgan"  # dcgan (the tutorial) | cdcgan (conditional) | gan (one hidden layer)
+    gen_loss: str = "non-saturating"  # -log D(G(z)), the tutorial's | minimax: log(1 - D(G(z)))
+    channels: int = 1  # 1 gray | 3 RGB (with --dataset folder)
+    steps: int = 0  # train until this many steps are done instead of --epochs (0: off)
+    snapshot_steps: tuple[int, ...] = ()  # also save a grid after these steps (0: before any)
+    # Speed: each changes how fast a step runs, not what it computes (see steps.py, BENCHMARKS.md).
+    precision: str = "float32"  # float32 (tutorial) | mixed_bfloat16 | mixed_float16
+    jit_compile: bool = False  # compile the train step with XLA
+    steps_per_call: int = 1  # train steps inside one tf.function call
+    fast: bool = False  # the best measured speed options for the device (fills the three above)
+    # Going back to an older epoch (dcgan_tf/run/going_back.py):
+    keep_every: int = 0  # keep every Nth epoch's checkpoint in CHECKPOINT_DIR/kept/ (0: off)
+    resume_from: str | None = None  # continue from this checkpoint; newer ones are moved aside
+    # Seeing a run (issue 10):
+    tensorboard: bool = True  # write TensorBoard summaries into OUT/tensorboard (--no-tensorboard)
+    # The course's models, trained as their own code trains them (issue 11; steps.py, train_step).
+    update: str = "simultaneous"  # simultaneous: the tutorial's one tape | alternating: D, then G
+    gen_steps: int = 1  # generator updates per discriminator update (alternating only)
+    gen_noise: str = "fresh"  # alternating: G's noise a fresh batch, or the same as D's
+    beta1: float = 0.9  # Adam beta_1 of both optimizers (Keras' default; DCGAN recipes use 0.5)
+    # Recipes (issue 8): named value sets (recipes.py) and options orthogonal to them.
+    recipe: str = "tutorial"  # which named set of the values below fills the flags not given
+    disc_learning_rate: float | None = None  # the discriminator's Adam rate (None: --learning-rate)
+    ema_decay: float = 0.0  # moving average of the generator's weights for sampling (0: off)
+    label_smoothing: float = 0.0  # one-sided: the discriminator's real targets are 1 - S
+    disc_steps: int = 1  # discriminator updates per generator update
+    # Scaling out (distribute.py): --batch-size stays the global batch, split over the replicas.
+    strategy: str = "auto"  # auto (all GPUs if several) | default | mirrored | multiworker
+    sync_batch_norm: bool = False  # batch norm over the global batch, not each replica's part
+
+    @classmethod
+    def for_model(cls, **given: object) -> TrainConfig:
+        """The config of `given` flags, with the model's preset for the flags not given."""
+        preset = dict(MODEL_PRESETS.get(str(given.get("model", cls.model)), {}))
+        if "epochs" in given:  # asking for epochs overrides a preset counted in steps
+            preset.pop("steps", None)
+        recipe = str(given.get("recipe", cls.recipe))
+        if recipe not in RECIPES:
+            raise UserError(f"unknown --recipe {recipe!r}; choose one of: {', '.join(RECIPES)}")
+        return cls(**{**preset, **RECIPES[recipe], **given})  # flags given win over both
+
+    def __post_init__(self) -> None:
+        positive = {
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "noise_dim": self.noise_dim,
+        }
+        positive |= {"save_every": self.save_every, "steps_per_call": self.steps_per_call}
+        positive |= {"gen_steps": self.gen_steps}
+        positive |= {"disc_steps": self.disc_steps}
+        for name, value in positive.items():
+            if value < 1:
+                raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+        if self.eval_every < 0:
+            raise UserError(f"--eval-every must be 0 (off) or more, got {self.eval_every}")
+        if self.eval_samples < 10:  # precision and recall need k=3 neighbours and then some
+            raise UserError(f"--eval-samples must be at least 10, got {self.eval_samples}")
+        if not 0 < self.learning_rate < float("inf"):
+            raise UserError(f"--learning-rate must be a positive number, got {self.learning_rate}")
+        if self.keep_every < 0:
+            raise UserError(f"--keep-every must be 0 (off) or more, got {self.keep_every}")
+        if self.resume_from and self.fresh:
+            raise UserError("--resume-from and --fresh contradict each other; choose one")
+        disc_rate = self.disc_learning_rate
+        if disc_rate is not None and not 0 < disc_rate < float("inf"):
+            raise UserError(f"--disc-learning-rate must be a positive number, got {disc_rate}")
+        recipe_options = self.ema_decay or self.label_smoothing or self.disc_steps > 1
+        if self.update == "alternating" and recipe_options:
+            raise UserError(
+                "--ema-decay, --label-smoothing and --disc-steps work with --update simultaneous "
+                "only (the alternating update has its own --gen-steps)"
+            )
+        for name in ("beta1", "ema_decay", "label_smoothing"):
+            if not 0 <= getattr(self, name) < 1:
+                flag = "--" + name.replace("_", "-")
+                raise UserError(f"{flag} must be in [0, 1), got {getattr(self, name)}")
+        if self.steps < 0 or any(s < 0 for s in self.snapshot_steps):
+            raise UserError("--steps and --snapshot-steps must not be negative")
+        if self.channels not in (1, 3):
+            raise UserError(f"--channels must be 1 or 3, got {self.channels}")
+        if self.channels == 3 and self.dataset != "folder":
+            raise UserError("--channels 3 needs --dataset folder (MNIST is gray)")
+        conditional = self.model in CONDITIONAL_MODELS
+        if self.dataset == "folder" and (self.data_dir is None or conditional):
+            raise UserError("--dataset folder needs --data-dir, and has no labels for cdcgan")
+        if self.eval_every and (self.dataset == "folder" or self.channels != 1):
+            raise UserError("--eval-every measures gray digits; not for --dataset folder")
+        if not 0 <= self.beta1 < 1:
+            raise UserError(f"--beta1 must be in [0, 1), got {self.beta1}")
+        if self.gen_steps > 1 and self.update != "alternating":
+            raise UserError(f"--gen-steps {self.gen_steps} needs --update alternating")
+        for name, allowed in CHOICES.items():
+            if getattr(self, name) not in allowed:
+                raise UserError(
+                    f"unknown --{name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}"
+                )
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainConfig:
+        fields = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in json.loads(text).items() if k in fields}
+        if "snapshot_steps" in values:  # JSON has lists, the config tuples
+            values["snapshot_steps"] = tuple(values["snapshot_steps"])
+        return cls(**values)
+
+
+def load_saved_config(directory: str | Path) -> TrainConfig | None:
+    """The `config.json` saved in `directory`, or None when there is none."""
+    path = Path(directory) / "config.json"
+    if not path.exists():
+        return None
+    try:
+        return TrainConfig.from_json(path.read_text())
+    except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
+        raise UserError(f"{path}: not a readable run config ({err})") from None
+
+
+def save_config(config: TrainConfig, directory: str | Path) -> Path:
+    """Write `config.json` into `directory` (atomically: a killed run never leaves half a file)."""
+    return write_atomic(Path(directory) / "config.json", config.to_json().encode())

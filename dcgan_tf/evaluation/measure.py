@@ -1,0 +1,238 @@
+"""Evaluating any generator the project trains, through one small interface: `Sampler`.
+
+A model plugs in by giving `sample(num, seed) -> Samples`; conditional models also say which label
+each sample was drawn for, and get per-label accuracy on top.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import write_atomic
+from dcgan_tf.common.hooks import Hook
+from dcgan_tf.evaluation.classifier import Classifier
+from dcgan_tf.evaluation.metrics import (
+    class_histogram,
+    classifier_score,
+    fid,
+    kl_from_uniform,
+    precision_recall_coverage,
+    rare_classes,
+)
+from dcgan_tf.generator.sampling import draw_noise, generate_pixels
+from dcgan_tf.models.specs import NUM_CLASSES
+from dcgan_tf.run.checkpoints import GanState
+from dcgan_tf.tutorial.dataset import to_model_range
+from dcgan_tf.tutorial.images import plot_series
+
+
+@dataclass
+class Samples:
+    images: np.ndarray  # float32 (N, 28, 28, 1) in [-1, 1]
+    labels: np.ndarray | None = None  # the label each sample was drawn for (conditional models)
+
+
+class Sampler(Protocol):
+    def sample(self, num: int, seed: int) -> Samples: ...
+
+
+@dataclass
+class GeneratorSampler:
+    """Any model of `models.specs.MODEL_SPECS`: noise of its kind in, images out. A conditional
+    model draws the digits 0 to 9 in turn and says so."""
+
+    state: GanState
+    channels: int = 1
+
+    def sample(self, num: int, seed: int) -> Samples:
+        if self.channels != 1:
+            raise UserError("the quality metrics are for gray digits, not --channels 3 images")
+        spec = self.state.spec
+        noise = draw_noise(spec, num, self.state.generator.inputs[0].shape[1], seed)
+        labels = np.arange(num) % NUM_CLASSES if spec.conditional else None
+        pixels = generate_pixels(self.state, noise, labels)
+        return Samples(to_model_range(pixels[..., 0]), labels)
+
+
+def evaluate_samples(
+    samples: Samples, classifier: Classifier, real: np.ndarray | None = None
+) -> dict:
+    """Every metric of `samples` against `real` uint8 images; by default the classifier's
+    held-out set, whose features are computed once per classifier."""
+    if real is None:
+        real, real_features = classifier.reference, classifier.reference_features
+    else:
+        real_features, _ = classifier.features_and_probs(to_model_range(real))
+    features, probs = classifier.features_and_probs(samples.images)
+    histogram = class_histogram(probs)
+    metrics = {
+        "num_samples": len(samples.images),
+        "num_real": len(real),
+        "fid": fid(features, real_features),
+        "classifier_score": classifier_score(probs),
+        "kl_from_uniform": kl_from_uniform(histogram),
+        "rare_classes": rare_classes(histogram),
+        **precision_recall_coverage(real_features, features, k=3),
+        "class_histogram": [round(float(h), 5) for h in histogram],
+    }
+    if samples.labels is not None:
+        predicted = probs.argmax(1)
+        metrics["per_label_accuracy"] = {
+            int(k): float((predicted[samples.labels == k] == k).mean())
+            for k in np.unique(samples.labels)
+        }
+    return metrics
+
+
+def real_data_metrics(classifier: Classifier, seed: int = 0) -> dict:
+    """The same metrics for real data: one half of the held-out set against the other half.
+
+    The floor a perfect generator would reach with this many images (FID shrinks with N).
+    """
+    order = np.random.default_rng(seed).permutation(len(classifier.reference))
+    half = len(order) // 2
+    images = to_model_range(classifier.reference[order[:half]])
+    return evaluate_samples(Samples(images), classifier, classifier.reference[order[half:]])
+
+
+TABLE_ROWS = [  # (title, key in the metrics, format)
+    ("FID (lower is better)", "fid", "{:.3f}"),
+    ("classifier score (1 to 10)", "classifier_score", "{:.3f}"),
+    ("KL(classes || uniform)", "kl_from_uniform", "{:.4f}"),
+    ("digits under 5% of samples", "rare_classes", "{}"),
+    ("precision (k=3)", "precision", "{:.3f}"),
+    ("recall (k=3)", "recall", "{:.3f}"),
+    ("coverage (k=3)", "coverage", "{:.3f}"),
+    ("samples / real images", None, "{}"),
+]
+
+
+def table_cell(metrics: dict, key: str | None, fmt: str) -> str:
+    """One metric as text: a list of digits, a number, or (key None) the sample counts."""
+    if key is None:
+        return f"{metrics['num_samples']} / {metrics['num_real']}"
+    value = metrics[key]
+    if isinstance(value, list):
+        return ", ".join(map(str, value)) or "none"
+    return fmt.format(value)
+
+
+def format_table(samples: dict, real: dict) -> str:
+    """A plain-text table: one row per metric, the samples beside the real data."""
+    lines = [f"{'metric':<28}{'samples':>28}{'real data':>16}"]
+    for title, key, fmt in TABLE_ROWS:
+        cells = f"{table_cell(samples, key, fmt):>28}{table_cell(real, key, fmt):>16}"
+        lines.append(f"{title:<28}{cells}")
+    shares = " ".join(f"{k}:{h:.1%}" for k, h in enumerate(samples["class_histogram"]))
+    lines.append(f"class histogram of the samples: {shares}")
+    if "per_label_accuracy" in samples:
+        accuracy = " ".join(f"{k}:{a:.1%}" for k, a in samples["per_label_accuracy"].items())
+        lines.append(f"per-label accuracy (drawn for k, read as k): {accuracy}")
+    return "\n".join(lines)
+
+
+QUALITY_COLUMNS = ("epoch", "step", "fid", "classifier_score")
+
+
+class QualityLog:
+    """FID and classifier score against training time: `quality.csv` and `quality.png`."""
+
+    def __init__(self, directory: str | Path) -> None:
+        self.directory = Path(directory)
+        self.rows: list[tuple[int, int, float, float]] | None = None  # read at the first record
+
+    def load(self) -> list[tuple[int, int, float, float]]:
+        """The rows already in quality.csv (after --fresh has moved an old one aside)."""
+        path = self.directory / "quality.csv"
+        if not path.exists():
+            return []
+        with path.open(newline="") as f:
+            return [
+                (int(r["epoch"]), int(r["step"]), float(r["fid"]), float(r["classifier_score"]))
+                for r in csv.DictReader(f)
+            ]
+
+    def record(self, epoch: int, step: int, metrics: dict) -> None:
+        # Rows from this epoch on were written by a run killed before its checkpoint: redone.
+        rows = self.load() if self.rows is None else self.rows
+        self.rows = [row for row in rows if row[0] < epoch]
+        self.rows.append((epoch, step, metrics["fid"], metrics["classifier_score"]))
+        text = io.StringIO()
+        writer = csv.writer(text, lineterminator="\n")
+        writer.writerow(QUALITY_COLUMNS)
+        writer.writerows((e, s, f"{d:.4f}", f"{c:.4f}") for e, s, d, c in self.rows)
+        write_atomic(self.directory / "quality.csv", text.getvalue().encode())
+        steps = [row[1] for row in self.rows]
+        series = {
+            "FID": [row[2] for row in self.rows],
+            "classifier score": [row[3] for row in self.rows],
+        }
+        plot_series(steps, series, self.directory / "quality.png")
+
+
+def measure_generator(state: GanState, classifier: Classifier, num: int, seed: int) -> dict:
+    """Every metric of `num` samples (noise drawn from `seed`) of the state's generator."""
+    return evaluate_samples(GeneratorSampler(state).sample(num, seed), classifier)
+
+
+class QualityListener(Protocol):
+    """Told each measurement of `QualityHook`: the best checkpoint, the collapse warning."""
+
+    def on_quality(self, epoch: int, state: GanState, metrics: dict) -> None: ...
+
+
+class QualityHook(Hook):
+    """--eval-every: every `every` epochs and at the end of training, FID and classifier score
+    of `num` samples into `quality.csv` and `quality.png`; then each of `listeners` gets the
+    metrics, and `latest` holds them as (epoch, step, metrics) for other hooks (the TensorBoard
+    summaries)."""
+
+    def __init__(
+        self,
+        classifier: Classifier,
+        out: str | Path,
+        every: int,
+        num: int,
+        seed: int,
+        log: Callable[[str], None] = print,
+        listeners: Sequence[QualityListener] = (),
+    ) -> None:
+        self.classifier, self.quality = classifier, QualityLog(out)
+        self.every, self.num, self.seed, self.log = every, num, seed, log
+        self.listeners = list(listeners)
+        self.latest: tuple[int, int, dict] | None = None
+        self.last_epoch = 0  # of the last step this run trained (0: none yet)
+
+    def on_step_end(self, step: int, epoch: int, images: int, losses: dict[str, float]) -> None:
+        self.last_epoch = epoch
+
+    def on_epoch_end(self, epoch: int, state: GanState) -> None:
+        if epoch % self.every == 0:
+            self.measure(epoch, state)
+
+    def on_train_end(self, state: GanState) -> None:
+        measured_end = self.latest is not None and self.latest[1] == int(state.step)
+        if self.last_epoch and not measured_end:  # trained past the last measurement
+            self.measure(self.last_epoch, state)
+
+    def measure(self, epoch: int, state: GanState) -> None:
+        start = time.time()
+        metrics = measure_generator(state, self.classifier, self.num, self.seed)
+        self.quality.record(epoch, int(state.step), metrics)
+        seconds = time.time() - start
+        self.log(
+            f"Quality after epoch {epoch}: FID {metrics['fid']:.3f}, classifier score "
+            f"{metrics['classifier_score']:.3f} ({self.num} samples, {seconds:.1f} s)"
+        )
+        self.latest = (epoch, int(state.step), metrics)
+        for listener in self.listeners:
+            listener.on_quality(epoch, state, metrics)

@@ -1,0 +1,124 @@
+"""Using a trained generator: load it from a run's checkpoint, draw noise, make images, and walk
+the latent space between two points (linearly or along the sphere)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.config import TrainConfig, load_saved_config
+from dcgan_tf.models.specs import ModelSpec
+from dcgan_tf.run.best import best_checkpoint
+from dcgan_tf.run.checkpoints import GanState, build_state, checkpoint_model, restore
+from dcgan_tf.run.recovery import damage, newest_intact
+
+
+def load_run(
+    checkpoint_dir: str | Path,
+    checkpoint: str | None = None,
+    expected_model: str | None = None,
+    best: bool = False,
+) -> tuple[GanState, TrainConfig, str]:
+    """The state of a run's newest checkpoint (or of `checkpoint`, or with `best` of its
+    best-FID checkpoint), its config and its path.
+
+    A damaged newest checkpoint is skipped with a warning; a damaged `checkpoint` is an error.
+    The config saved beside the checkpoint says the model's shape; a checkpoint without one (the
+    tutorial's) is the tutorial's DCGAN. With `expected_model`, another model type is an error.
+    A run trained with --ema-decay comes back with its EMA generator as `state.generator`.
+    """
+    if best and checkpoint:
+        raise UserError("--best and --checkpoint each name a checkpoint; give one of them")
+    if best:
+        checkpoint = best_checkpoint(checkpoint_dir)
+    if checkpoint:
+        if not Path(f"{checkpoint}.index").exists():
+            raise UserError(f"--checkpoint {checkpoint}: no such checkpoint ({checkpoint}.index)")
+        reason = damage(checkpoint)
+        if reason is not None:
+            raise UserError(f"--checkpoint {checkpoint}: cannot restore it: {reason}")
+        path = checkpoint
+    else:  # the newest that restores: a damaged newer one is named and skipped, not touched
+        path = newest_intact(checkpoint_dir, warn)
+    if path is None:
+        raise UserError(
+            f"no checkpoint in {checkpoint_dir}; train first (python -m dcgan_tf.generate) "
+            "or pass --checkpoint PATH"
+        )
+    config = load_saved_config(Path(path).parent) or TrainConfig()
+    model = checkpoint_model(path)
+    if expected_model and model != expected_model:
+        raise UserError(f"{path} holds a {model!r} model, not {expected_model!r} (--model)")
+    ema = config.ema_decay > 0
+    state = build_state(
+        config.noise_dim, config.learning_rate, config.seed, model, config.channels, ema=ema
+    )
+    restore(state, path)
+    if state.generator_ema is not None:  # every use of a trained run samples the average
+        state.generator = state.generator_ema
+    return state, config, path
+
+
+def warn(line: str) -> None:
+    """A warning on stderr, so that it never mixes with a command's output."""
+    print(line, file=sys.stderr, flush=True)
+
+
+def draw_noise(spec: ModelSpec, count: int, noise_dim: int, seed: int) -> tf.Tensor:
+    """`count` noise vectors of the model's kind, the same for the same seed."""
+    return spec.sample_noise(tf.random.Generator.from_seed(seed), count, noise_dim)
+
+
+def digit_rows(count: int, label: int | None = None) -> np.ndarray:
+    """Labels for `count` images of a conditional model: the digits 0-9 in turn (row r shows
+    digit r, from 0 again after 9), or `label` for every one."""
+    return np.arange(count) % 10 if label is None else np.full(count, label)
+
+
+def generate_pixels(
+    state: GanState,
+    noise: tf.Tensor,
+    labels: np.ndarray | None = None,
+    channels: int = 1,
+    batch_size: int = 500,
+) -> np.ndarray:
+    """uint8 images (N, 28, 28, channels) from the generator, in batches; labels for cdcgan."""
+    if state.spec.conditional and labels is None:
+        raise UserError("this conditional model needs a label per image")
+    if labels is not None and not state.spec.conditional:
+        raise UserError(
+            f"a {state.spec.name!r} model takes no labels; only cdcgan and carpedm20 do"
+        )
+    images = []
+    for start in range(0, len(noise), batch_size):
+        batch = tf.convert_to_tensor(noise[start : start + batch_size], tf.float32)
+        if labels is not None:
+            batch = [batch, tf.constant(labels[start : start + batch_size], tf.int32)]
+        generated = state.image_generator(batch, training=False)  # the EMA one when on
+        images.append(state.spec.to_pixels(generated, channels))
+    return np.concatenate(images)
+
+
+def lerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:
+    """`steps` points on the straight line from z0 to z1, both included: (steps, D)."""
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    return (1 - t) * z0 + t * z1
+
+
+def slerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:
+    """`steps` points from z0 to z1 along the great circle of their directions, the norm moving
+    linearly from |z0| to |z1|: the path stays where Gaussian noise has its mass, instead of
+    cutting through the low-norm middle as the straight line does."""
+    n0, n1 = np.linalg.norm(z0), np.linalg.norm(z1)
+    u0, u1 = z0 / n0, z1 / n1
+    omega = np.arccos(np.clip(u0 @ u1, -1.0, 1.0))
+    t = np.linspace(0.0, 1.0, steps)[:, None]
+    if omega < 1e-6:  # (nearly) the same direction: the straight line is the arc
+        directions = (1 - t) * u0 + t * u1
+    else:
+        directions = (np.sin((1 - t) * omega) * u0 + np.sin(t * omega) * u1) / np.sin(omega)
+    return ((1 - t) * n0 + t * n1) * directions

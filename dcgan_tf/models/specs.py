@@ -1,0 +1,109 @@
+"""The other GANs of the course material, each a pair of builders and a description of its inputs.
+
+`MODEL_SPECS[name]` is all the training loop, checkpoints, images and samplers need to know about
+a model; the tutorial's DCGAN is `MODEL_SPECS["dcgan"]` and stays the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from dcgan_tf.models import course
+from dcgan_tf.models.conditional import (
+    NUM_CLASSES,
+    make_conditional_discriminator,
+    make_conditional_generator,
+)
+from dcgan_tf.models.mlp import make_mlp_discriminator, make_mlp_generator
+from dcgan_tf.tutorial.dataset import to_model_range
+from dcgan_tf.tutorial.models import make_discriminator_model, make_generator_model
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """A model: its two builders and the form of its inputs and outputs."""
+
+    name: str
+    make_generator: Callable[[int, int], keras.Model]  # (noise_dim, channels)
+    make_discriminator: Callable[[int], keras.Model]  # (channels)
+    conditional: bool = False  # both nets also take the digit label
+    uniform_noise: bool = False  # z ~ U(-1, 1) instead of the tutorial's N(0, 1)
+    sigmoid_pixels: bool = False  # images in [0, 1] instead of tanh's [-1, 1]
+    flat: bool = False  # images as vectors of 784 * channels
+    grid_noise: int = 16  # noise vectors of the progress grid (conditional: one per column)
+    loss: str = "sigmoid"  # sigmoid: one logit | softmax2: two-class logits, real is class 1
+
+    def sample_noise(self, rng: tf.random.Generator, count: int, noise_dim: int) -> tf.Tensor:
+        if self.uniform_noise:
+            return rng.uniform([count, noise_dim], -1.0, 1.0)
+        return rng.normal([count, noise_dim])
+
+    def scale(self, images: np.ndarray) -> np.ndarray:
+        """uint8 (N, 28, 28[, C]) -> the discriminator's float32 input."""
+        pixels = to_model_range(images)  # [-1, 1], (N, 28, 28, C)
+        if self.sigmoid_pixels:
+            pixels = (pixels + 1.0) / 2.0  # [0, 1]
+        return pixels.reshape(len(pixels), -1) if self.flat else pixels
+
+    def to_pixels(self, output: np.ndarray, channels: int) -> np.ndarray:
+        """Generator output -> uint8 images (N, 28, 28, channels)."""
+        output = np.asarray(output, np.float32).reshape(-1, 28, 28, channels)  # 16-bit too
+        output = output * 255.0 if self.sigmoid_pixels else output * 127.5 + 127.5
+        return np.clip(np.rint(output), 0, 255).astype(np.uint8)
+
+    def grid_inputs(self, seed_noise: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor | None, int]:
+        """Generator inputs of the progress grid and its number of columns.
+
+        Conditional: one row per digit, the same noise (style) down each column.
+        """
+        if not self.conditional:
+            return seed_noise, None, 4
+        columns = int(seed_noise.shape[0])
+        noise = tf.tile(seed_noise, [NUM_CLASSES, 1])
+        labels = tf.repeat(tf.range(NUM_CLASSES), columns)
+        return noise, labels, columns
+
+
+MODEL_SPECS = {
+    "dcgan": ModelSpec("dcgan", make_generator_model, make_discriminator_model),
+    "cdcgan": ModelSpec(
+        "cdcgan",
+        make_conditional_generator,
+        make_conditional_discriminator,
+        conditional=True,
+        grid_noise=8,
+    ),
+    "gan": ModelSpec(
+        "gan",
+        make_mlp_generator,
+        make_mlp_discriminator,
+        uniform_noise=True,
+        sigmoid_pixels=True,
+        flat=True,
+    ),
+    # The course's other DCGANs (course.py); their training habits: config.MODEL_PRESETS.
+    "tfexamples": ModelSpec(
+        "tfexamples",
+        course.make_tfexamples_generator,
+        course.make_tfexamples_discriminator,
+        uniform_noise=True,
+        loss="softmax2",
+    ),
+    "carpedm20": ModelSpec(
+        "carpedm20",
+        course.make_carpedm20_generator,
+        course.make_carpedm20_discriminator,
+        conditional=True,
+        uniform_noise=True,
+        sigmoid_pixels=True,
+        grid_noise=8,
+    ),
+    "pytorch": ModelSpec(
+        "pytorch", course.make_pytorch_generator, course.make_pytorch_discriminator
+    ),
+}

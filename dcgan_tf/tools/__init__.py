@@ -1,0 +1,1 @@
+"""The benchmark (`make bench`) and recipe (`make recipes`) tooling; no training run imports it."""

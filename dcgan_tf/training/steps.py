@@ -1,0 +1,207 @@
+"""The step factory: the train step a config asks for, built around the tutorial's train step.
+
+    OneDevice()                    the tutorial's setting: build the state, batch an epoch, step
+    Stepper(state, config)         the loop's way to train: call it with a group of batches, get
+                                   one dict of float losses per step back
+
+The default (one step per call, float32, no XLA) runs `tutorial.train_step.make_train_step`'s
+step exactly: the noise is drawn here and passed in. The options change speed, not the math:
+- `--jit-compile`: the step is compiled with XLA;
+- `--steps-per-call K`: up to K steps of equally sized batches run in one call (a `tf.range` loop
+  inside the graph, drawing each step's noise from the same generator in the same order), so
+  the results equal K single calls; fewer Python round trips and one host read per K steps;
+- `--precision mixed_float16`: dynamic loss scaling beside each optimizer (`options/precision.py`;
+  the models' dtype policy is set where they are built, in `run.checkpoints.build_state`).
+
+`--update alternating` swaps the step for the course models' own order (`options/alternating.py`):
+it takes its noise batches stacked, (draws, B, noise_dim), drawn from the same generator as one
+(draws * B, noise_dim) batch, so a checkpoint still resumes exactly.
+
+The recipe options do change the math (see `make_train_step` and RECIPES.md): `--label-smoothing`,
+`--disc-steps` and `--ema-decay` (the EMA update of `options/ema.py` runs inside the step's graph,
+right after each generator update). Under `--strategy`, `distribute.Distribution` takes
+`OneDevice`'s place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+
+import tensorflow as tf
+
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.config import TrainConfig
+from dcgan_tf.options.alternating import make_alternating_step, noise_draws
+from dcgan_tf.options.ema import make_ema_update
+from dcgan_tf.options.precision import DynamicLossScale
+from dcgan_tf.run.checkpoints import GanState, build_state
+from dcgan_tf.tutorial.dataset import make_dataset
+from dcgan_tf.tutorial.train_step import TrainStep, make_train_step
+
+Batch = tuple[tf.Tensor, ...]  # (images,) or (images, labels)
+
+
+class OneDevice:
+    """How the loop builds its state, batches an epoch and steps on one device (no strategy)."""
+
+    is_chief = True  # the one process writes the run
+
+    def build_state(self, config: TrainConfig) -> GanState:
+        """The models, the optimizers and the counters of `config`'s run, freshly initialised."""
+        return build_state(
+            config.noise_dim,
+            config.learning_rate,
+            config.seed,
+            config.model,
+            config.channels,
+            config.precision,
+            disc_learning_rate=config.disc_learning_rate,
+            beta1=config.beta1,
+            ema=config.ema_decay > 0,
+        )
+
+    def epoch_batches(
+        self, data: tf.Tensor, labels: tf.Tensor | None, config: TrainConfig, epoch: int, skip: int
+    ) -> Iterable[Batch]:
+        """One epoch's shuffled batches, `skip` of them already trained on."""
+        return make_dataset(data, config.batch_size, config.seed, epoch, skip, labels)
+
+    def stepper(self, state: GanState, config: TrainConfig) -> Stepper:
+        return Stepper(state, config)
+
+
+def make_step(state: GanState, config: TrainConfig, loss_scales: tuple | None) -> TrainStep:
+    """The traced train step of `config`: the tutorial's, or the course models' alternating one."""
+    nets = nets_of(state)
+    conditional, jit_compile = state.spec.conditional, config.jit_compile
+    if config.update == "alternating":
+        return make_alternating_step(
+            *nets,
+            config.gen_loss,
+            state.spec.loss,
+            config.gen_steps,
+            config.gen_noise,
+            loss_scales,
+            conditional,
+            jit_compile,
+        )
+    return make_train_step(
+        *nets,
+        config.gen_loss,
+        conditional,
+        jit_compile,
+        loss_kind=state.spec.loss,
+        label_smoothing=config.label_smoothing,
+        disc_steps=config.disc_steps,
+        after_generator_update=ema_update(state, config.ema_decay),
+        loss_scales=loss_scales,
+    )
+
+
+class Stepper:
+    """The train step(s) of `config` for `state`; `stepper(group)` trains on each batch of the
+    group in order and returns one `{"gen_loss": float, "disc_loss": float}` per batch."""
+
+    def __init__(self, state: GanState, config: TrainConfig) -> None:
+        self.state, self.noise_dim = state, config.noise_dim
+        self.loss_scales = None
+        if config.precision == "mixed_float16":
+            self.loss_scales = (DynamicLossScale(), DynamicLossScale())
+        self.draws = None  # simultaneous: one (B, noise_dim) batch; alternating: stacked draws
+        if config.update == "alternating":
+            self.draws = noise_draws(config.gen_steps, config.gen_noise)
+        self.train_step = make_step(state, config, self.loss_scales)
+        self.multi = None
+        if config.steps_per_call > 1:
+            image_shape = tuple(state.generator.outputs[0].shape[1:])
+            stacked = [tf.TensorSpec((None, None, *image_shape), tf.float32)]
+            if state.spec.conditional:
+                stacked.append(tf.TensorSpec((None, None), tf.int32))
+            # With XLA the loop calls the compiled single step: XLA compiling the whole loop of
+            # steps did not finish within 5 minutes on a 2-core CPU (seen twice).
+            body = self.train_step if config.jit_compile else self.train_step.python_function
+            self.multi = tf.function(self.make_multi(body), input_signature=stacked)
+
+    def draw_noise(self, batch_size: int | tf.Tensor) -> tf.Tensor:
+        """One step's noise: (B, noise_dim), or (draws, B, noise_dim) for the alternating update,
+        drawn as one batch of draws * B vectors (the generator advances the same either way)."""
+        spec, rng = self.state.spec, self.state.noise_rng
+        if self.draws is None:
+            return spec.sample_noise(rng, batch_size, self.noise_dim)
+        noise = spec.sample_noise(rng, self.draws * batch_size, self.noise_dim)
+        return tf.reshape(noise, [self.draws, batch_size, self.noise_dim])
+
+    def make_multi(self, step: TrainStep) -> Callable[..., dict]:
+        """K steps in one graph: (K, B, ...) batches in, (K,) losses out."""
+
+        def train_steps(images: tf.Tensor, *labels: tf.Tensor) -> dict:
+            count = tf.shape(images)[0]
+            gen_losses = tf.TensorArray(tf.float32, size=count)
+            disc_losses = tf.TensorArray(tf.float32, size=count)
+            for i in tf.range(count):
+                noise = self.draw_noise(tf.shape(images)[1])
+                losses = step(images[i], noise, *[label[i] for label in labels])
+                gen_losses = gen_losses.write(i, losses["gen_loss"])
+                disc_losses = disc_losses.write(i, losses["disc_loss"])
+            return {"gen_loss": gen_losses.stack(), "disc_loss": disc_losses.stack()}
+
+        return train_steps
+
+    def __call__(self, group: list[Batch]) -> list[dict[str, float]]:
+        results = []
+        for run in same_shape_runs(group):
+            if self.multi is None or len(run) == 1:
+                for images, *labels in run:  # the tutorial's loop: one step per batch
+                    losses = self.train_step(images, self.draw_noise(len(images)), *labels)
+                    results.append({name: float(value) for name, value in losses.items()})
+            else:
+                stacked = [tf.stack(parts) for parts in zip(*run, strict=True)]
+                losses = {name: value.numpy() for name, value in self.multi(*stacked).items()}
+                for i in range(len(run)):
+                    results.append({name: float(values[i]) for name, values in losses.items()})
+        return results
+
+
+def nets_of(state: GanState) -> tuple:
+    """(generator, discriminator, generator optimizer, discriminator optimizer)."""
+    return (
+        state.generator,
+        state.discriminator,
+        state.generator_optimizer,
+        state.discriminator_optimizer,
+    )
+
+
+def ema_update(state: GanState, decay: float) -> Callable[[], None] | None:
+    """--ema-decay: the EMA step run after each generator update; None when off."""
+    if not decay:
+        return None
+    if state.generator_ema is None:
+        raise UserError("--ema-decay needs a state built with its EMA generator (build_state ema)")
+    return make_ema_update(state.generator, state.generator_ema, decay)
+
+
+def same_shape_runs(group: list[Batch]) -> Iterator[list[Batch]]:
+    """Split a group where the batch size changes (the last, partial batch of an epoch)."""
+    run: list[Batch] = []
+    for batch in group:
+        if run and batch[0].shape != run[0][0].shape:
+            yield run
+            run = []
+        run.append(batch)
+    if run:
+        yield run
+
+
+def batch_groups(
+    batches: Iterable[Batch], size: int, room: Callable[[], int] | None = None
+) -> Iterator[list[Batch]]:
+    """Groups of up to `size` consecutive batches. `room()` caps a group at the steps left
+    before the loop must look (a snapshot grid, the --steps end); it is asked anew per group."""
+    iterator = iter(batches)
+    while True:
+        limit = max(1, min(size, room() if room else size))
+        group = [batch for _, batch in zip(range(limit), iterator, strict=False)]
+        if not group:
+            return
+        yield group

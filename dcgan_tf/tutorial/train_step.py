@@ -1,0 +1,132 @@
+"""The notebook's `train_step`: one GradientTape update of both nets, traced once with tf.function.
+
+`make_train_step` builds the step the training loop runs (`training/steps.py` calls it). The step
+is a pure function of (images, noise[, labels]): the loop draws the noise (the notebook draws it
+inside the step), so tests, benchmarks and distribution strategies can call the very same step
+with noise of their own. Its defaults are the notebook's step exactly; the keyword options are
+the recipes' (`--label-smoothing`, `--disc-steps`, `--ema-decay`) and float16's loss scaling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import keras
+import tensorflow as tf
+
+from dcgan_tf.tutorial.losses import DISCRIMINATOR_LOGIT, GENERATOR_LOSSES, discriminator_loss
+
+TrainStep = Callable[..., dict[str, tf.Tensor]]
+
+
+def make_train_step(
+    generator: keras.Model,
+    discriminator: keras.Model,
+    generator_optimizer: keras.optimizers.Optimizer,
+    discriminator_optimizer: keras.optimizers.Optimizer,
+    gen_loss: str = "non-saturating",
+    conditional: bool = False,
+    jit_compile: bool = False,
+    *,
+    loss_kind: str = "sigmoid",
+    label_smoothing: float = 0.0,
+    disc_steps: int = 1,
+    after_generator_update: Callable[[], None] | None = None,
+    loss_scales: tuple | None = None,
+) -> TrainStep:
+    """The tutorial's `train_step(images, noise)`, traced once for any batch size (the last,
+    partial batch of an epoch included); a conditional model's step also takes the labels.
+
+    `gen_loss`: -log D(G(z)) (the tutorial's) or the minimax loss. `jit_compile`: XLA.
+    `loss_kind` (`ModelSpec.loss`): how the discriminator's output becomes one logit.
+    The recipe options, off by default: `label_smoothing` S asks 1 - S of real images;
+    `disc_steps` K updates the generator on every K-th batch only (counted by the
+    discriminator's optimizer, so it survives a resume); `after_generator_update` runs right
+    after each generator update (the EMA, `options/ema.py`). `loss_scales` (generator's,
+    discriminator's `options.precision.DynamicLossScale`): float16 only.
+    """
+    generator_loss = GENERATOR_LOSSES[gen_loss]
+    logit = DISCRIMINATOR_LOGIT[loss_kind]
+    gen_scale, disc_scale = loss_scales or (None, None)
+
+    def train_step(images: tf.Tensor, noise: tf.Tensor, *labels: tf.Tensor) -> dict:
+        def with_labels(x: tf.Tensor) -> tf.Tensor | list[tf.Tensor]:
+            return [x, *labels] if labels else x  # the tutorial's models take x alone
+
+        def score(x: tf.Tensor) -> tf.Tensor:  # the discriminator's logit, in float32 also
+            return logit(as_float32(discriminator(with_labels(x), training=True)))  # in 16 bits
+
+        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+            # 1. Turn the noise into fakes: one per real image in the batch.
+            generated_images = generator(with_labels(noise), training=True)
+            # 2. Let the discriminator score the real and the fake batch.
+            real_output = score(images)
+            fake_output = score(generated_images)
+            # 3. The generator wants fakes called real; the discriminator wants both right.
+            gen_loss = generator_loss(fake_output)
+            disc_loss = discriminator_loss(real_output, fake_output, label_smoothing)
+            # (float16 only: scaled up, so that small gradients survive in 16 bits.)
+            gen_target, disc_target = scaled(gen_loss, gen_scale), scaled(disc_loss, disc_scale)
+
+        # 4. One Adam update for each net, each from its own loss.
+        def update_generator() -> tf.Tensor:
+            minimize(gen_tape, gen_target, generator, generator_optimizer, gen_scale)
+            if after_generator_update is not None:
+                after_generator_update()
+            return tf.constant(True)
+
+        if disc_steps == 1:  # the tutorial's step
+            update_generator()
+        else:  # the generator's turn on every K-th batch: D has K - 1 updates behind it
+            turn = (discriminator_optimizer.iterations + 1) % disc_steps == 0
+            tf.cond(turn, update_generator, lambda: tf.constant(False))
+        minimize(disc_tape, disc_target, discriminator, discriminator_optimizer, disc_scale)
+        return {"gen_loss": gen_loss, "disc_loss": disc_loss}
+
+    return trace(train_step, generator, conditional, jit_compile)
+
+
+def minimize(
+    tape: tf.GradientTape,
+    loss: tf.Tensor,
+    model: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    loss_scale: object | None = None,
+) -> None:
+    """The notebook's gradient and `apply_gradients`; under a float16 loss scale, `loss` was
+    scaled up inside the tape, and the scale unscales the gradients (`options/precision.py`)."""
+    grads = tape.gradient(loss, model.trainable_variables)
+    if loss_scale is None:  # the tutorial's update
+        optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
+    else:
+        loss_scale.apply(optimizer, grads, model.trainable_variables)
+
+
+def scaled(loss: tf.Tensor, loss_scale: object | None) -> tf.Tensor:
+    return loss if loss_scale is None else loss_scale.scaled(loss)
+
+
+def as_float32(x: tf.Tensor) -> tf.Tensor:
+    """Logits leave a 16-bit model as float32, so that the losses stay exact."""
+    return tf.cast(x, tf.float32)
+
+
+def trace(
+    step: TrainStep,
+    generator: keras.Model,
+    conditional: bool = False,
+    jit_compile: bool = False,
+    noise_draws: int | None = None,
+) -> TrainStep:
+    """`tf.function` of a step over (images, noise[, labels]) of any batch size, traced once.
+
+    `noise_draws` D: the noise comes stacked, (D, B, noise_dim) (the alternating update).
+    """
+    noise_shape = () if noise_draws is None else (noise_draws,)
+    signature = [
+        tf.TensorSpec((None, *generator.outputs[0].shape[1:]), tf.float32),  # images
+        tf.TensorSpec((*noise_shape, None, generator.inputs[0].shape[1]), tf.float32),  # noise
+    ]
+    if conditional:
+        signature.append(tf.TensorSpec((None,), tf.int32))  # labels
+    return tf.function(step, input_signature=signature, jit_compile=jit_compile)
