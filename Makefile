@@ -20,11 +20,14 @@ $(STAMP): requirements.txt
 train: $(STAMP)  ## The tutorial: 50 epochs of MNIST. Extra flags: make train ARGS="--data-dir DIR"
 	$(PY) -m dcgan_tf.generate --epochs 50 $(ARGS)
 
-test: $(STAMP)  ## The offline test suite (CI runs this).
-	$(PY) -m pytest -q tests
+# Two test processes on a 2-core machine (pytest-xdist); more cores, up to four.
+TEST_PROCESSES := -n auto --maxprocesses 4 --dist loadfile
 
-test-slow: $(STAMP)  ## Also the checks too slow for CI.
-	$(PY) -m pytest -q -m "slow or not slow" tests
+test: $(STAMP)  ## The offline test suite (README's test command; CI runs it first).
+	$(PY) -m pytest -q $(TEST_PROCESSES) tests
+
+test-slow: $(STAMP)  ## Only the slow checks: real signals and kill -9, Chromium, replicas, workers, pip install (CI runs them after make test).
+	$(PY) -m pytest -q $(TEST_PROCESSES) -m slow tests
 
 lint: $(STAMP)
 	$(PY) -m ruff check dcgan_tf tests

@@ -49,3 +49,25 @@ def write_mnist_dir(folder: Path) -> Path:
         write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
         write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
     return folder
+
+
+@pytest.fixture(scope="session")
+def offline_test_split(tmp_path_factory) -> Path:
+    """Only a test split of 1000 synthetic digits (seed 7), as offline: the classifier trains on
+    60% and holds out 40%. Shared by every module on a worker; tests only read it."""
+    folder = tmp_path_factory.mktemp("offline")
+    images, labels = synthetic_digits(1000, seed=7)
+    write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def classifier_bundle(offline_test_split, tmp_path_factory) -> Path:
+    """A classifier bundle trained briefly (4 epochs) on `offline_test_split`; its .keras path.
+    Tests only load it."""
+    from dcgan_tf.evaluation.classifier import train_classifier
+
+    path = tmp_path_factory.mktemp("classifier") / "classifier-mnist.keras"
+    train_classifier("mnist", str(offline_test_split), path, epochs=4, log=lambda _: None)
+    return path

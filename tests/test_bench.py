@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 from dcgan_tf.tools.bench_cases import parse_settings
 
 
@@ -13,6 +15,7 @@ def test_case_settings_are_json_values_for_config_fields():
     assert settings == {"precision": "mixed_bfloat16", "jit_compile": True, "steps_per_call": 4}
 
 
+@pytest.mark.slow  # a minute of benchmark processes: `make test-slow` and CI
 def test_a_quick_bench_run_fills_every_table_of_the_report():
     done = subprocess.run(
         [sys.executable, "-m", "dcgan_tf.bench", "--quick"],

@@ -1,7 +1,6 @@
 """A damaged newest checkpoint: resuming and every reader fall back to the newest one that
 restores, name the one skipped, and never delete it; an explicit damaged one is one line, exit 2."""
 
-import dataclasses
 import shutil
 from pathlib import Path
 
@@ -63,15 +62,32 @@ def test_damage_names_what_is_wrong_with_a_checkpoint(run, kind):
     assert damage(ck / "ckpt-3").startswith(reason)
 
 
+@pytest.fixture(scope="module")
+def resumed_past(three_epochs, tmp_path_factory):
+    """`resumed_past(kind)`: a copy of the 3-epoch run with ckpt-3 damaged so, resumed to epoch
+    3 once per kind: (run folder, ckpt-3's damaged files, the lines logged, the final step).
+    Shared by the tests that only read what the resume did."""
+    resumed = {}
+
+    def get(kind: str):
+        if kind not in resumed:
+            run = tmp_path_factory.mktemp("resumed")
+            shutil.copytree(three_epochs, run, dirs_exist_ok=True)
+            DAMAGES[kind][0](run / "ck", 3)
+            damaged, lines = files_of(run / "ck", 3), []
+            state = train(config_in(run, epochs=3), IMAGES, log=lines.append)
+            resumed[kind] = run, damaged, lines, int(state.step)
+        return resumed[kind]
+
+    return get
+
+
 @pytest.mark.parametrize("kind", DAMAGES)
-def test_resuming_falls_back_to_the_newest_checkpoint_that_restores(run, kind):
-    spoil, reason = DAMAGES[kind]
+def test_resuming_falls_back_to_the_newest_checkpoint_that_restores(resumed_past, kind):
+    _, reason = DAMAGES[kind]
+    run, damaged, lines, step = resumed_past(kind)
     ck = run / "ck"
-    spoil(ck, 3)
-    damaged = files_of(ck, 3)
-    lines = []
-    state = train(config_in(run, epochs=3), IMAGES, log=lines.append)
-    assert int(state.step) == 9  # epoch 3 was trained again from ckpt-2
+    assert step == 9  # epoch 3 was trained again from ckpt-2
     skipped = [line for line in lines if "skipping the damaged checkpoint" in line]
     assert len(skipped) == 1 and "ckpt-3" in skipped[0] and reason in skipped[0]
     assert any(line.startswith(f"Resuming from {ck / 'ckpt-2'}") for line in lines)
@@ -145,10 +161,8 @@ def test_an_explicit_damaged_checkpoint_is_one_line_and_exit_two(run, kind, caps
     assert not (run / "s.png").exists()
 
 
-def test_resuming_a_damaged_run_keeps_the_loss_history_consistent(run):
-    truncate_data(run / "ck", 3)
-    config = config_in(run, epochs=3)
-    train(dataclasses.replace(config), IMAGES, log=quiet)
+def test_resuming_a_damaged_run_keeps_the_loss_history_consistent(resumed_past):
+    run, *_ = resumed_past("truncated data")  # ckpt-3 truncated, epoch 3 trained again
     rows = (run / "out" / "losses.csv").read_text().splitlines()[1:]
     assert [int(row.split(",")[0]) for row in rows] == list(range(1, 10))
 

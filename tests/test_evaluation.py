@@ -8,7 +8,7 @@ from conftest import synthetic_digits, write_idx
 
 from dcgan_tf.common.files import keep_marker, kept_below
 from dcgan_tf.evaluate import main as evaluate_main
-from dcgan_tf.evaluation.classifier import classifier_data, load_classifier, train_classifier
+from dcgan_tf.evaluation.classifier import classifier_data, load_classifier
 from dcgan_tf.evaluation.measure import (
     GeneratorSampler,
     QualityHook,
@@ -25,21 +25,15 @@ from dcgan_tf.tutorial.dataset import to_model_range
 
 
 @pytest.fixture(scope="module")
-def test_split_dir(tmp_path_factory):
+def test_split_dir(offline_test_split):
     """Only a test split, as offline: the classifier trains on 60% and holds out 40%."""
-    folder = tmp_path_factory.mktemp("offline")
-    images, labels = synthetic_digits(1000, seed=7)
-    write_idx(folder / "t10k-images-idx3-ubyte.gz", images)
-    write_idx(folder / "t10k-labels-idx1-ubyte.gz", labels)
-    return folder
+    return offline_test_split
 
 
 @pytest.fixture(scope="module")
-def bundle(test_split_dir, tmp_path_factory):
+def bundle(classifier_bundle):
     """A classifier bundle trained briefly on the synthetic digits; its .keras path."""
-    path = tmp_path_factory.mktemp("ck") / "classifier-mnist.keras"
-    train_classifier("mnist", str(test_split_dir), path, epochs=4, log=lambda _: None)
-    return path
+    return classifier_bundle
 
 
 @pytest.fixture(scope="module")
@@ -125,10 +119,17 @@ def test_quality_log_rewrites_epochs_a_killed_run_had_measured(tmp_path):
     assert (tmp_path / "quality.png").exists()
 
 
-def test_evaluate_cli_writes_metrics_json_for_a_checkpoint(test_split_dir, classifier, tmp_path):
-    run = ["--data-dir", str(test_split_dir), "--split", "test", "--batch-size", "200",
+def test_evaluate_cli_writes_metrics_json_for_a_checkpoint(tmp_path):
+    """A run on 100 test images (5 steps of 20) that trains its own classifier (60 held in,
+    40 held out), measures at epoch 1, then `evaluate` on its checkpoint."""
+    data = tmp_path / "data"
+    data.mkdir()
+    images, labels = synthetic_digits(100, seed=7)
+    write_idx(data / "t10k-images-idx3-ubyte.gz", images)
+    write_idx(data / "t10k-labels-idx1-ubyte.gz", labels)
+    run = ["--data-dir", str(data), "--split", "test", "--batch-size", "20",
            "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]  # fmt: skip
-    assert generate_main([*run, "--epochs", "1", "--eval-every", "1", "--eval-samples", "50"]) == 0
+    assert generate_main([*run, "--epochs", "1", "--eval-every", "1", "--eval-samples", "10"]) == 0
     assert (tmp_path / "out" / "quality.csv").read_text().startswith("epoch,step,fid")
     assert (tmp_path / "ck" / "classifier-mnist.keras").exists()  # trained once, for the run
     code = evaluate_main(["--checkpoint-dir", str(tmp_path / "ck"), "--num", "60"])

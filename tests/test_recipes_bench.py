@@ -2,6 +2,7 @@
 the step at which each run reaches the tutorial's final FID, unfinished runs marked as such."""
 
 import json
+import shutil
 
 import pytest
 from conftest import write_mnist_dir
@@ -84,10 +85,13 @@ def test_folders_of_different_lengths_report_together_each_run_against_its_own_l
 
 
 @pytest.fixture(scope="module")
-def tiny_bench(tmp_path_factory):
+def tiny_bench(tmp_path_factory, classifier_bundle):
     """`make recipes` on 50 tiny test images (one partial batch an epoch): the tutorial recipe,
-    then the same with EMA, 3 steps each, measured at epoch 2 and at the end."""
+    then the same with EMA, 3 steps each, measured at epoch 2 and at the end. The digit
+    classifier is already kept in --classifier-dir (conftest's bundle), as after a first bench."""
     tmp = tmp_path_factory.mktemp("bench")
+    for part in classifier_bundle.parent.glob(f"{classifier_bundle.stem}.*"):
+        shutil.copy(part, tmp / part.name)  # .keras, .json, .reference.npz
     argv = ["--data-dir", str(write_mnist_dir(tmp / "mnist")), "--recipes", "tutorial",
             "--steps", "3", "--seeds", "0", "--eval-every", "2", "--eval-samples", "10",
             "--ema-decay", "0.5", "--workdir", str(tmp / "work"), "--classifier-dir", str(tmp),

@@ -2,6 +2,7 @@
 
 import dataclasses
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -51,8 +52,19 @@ def uninterrupted(tmp_path_factory):
     return train(config_in(tmp_path_factory.mktemp("straight"), epochs=2), IMAGES, log=quiet)
 
 
-def test_a_run_stopped_after_an_epoch_resumes_to_the_same_weights(uninterrupted, tmp_path):
-    train(config_in(tmp_path, epochs=1), IMAGES, log=quiet)  # as if killed after epoch 1
+@pytest.fixture(scope="module")
+def one_epoch(tmp_path_factory) -> Path:
+    """A run of `config_in(root, epochs=1)`, finished: as if killed after epoch 1. Tests resume
+    it in a copy of their own."""
+    root = tmp_path_factory.mktemp("one_epoch")
+    train(config_in(root, epochs=1), IMAGES, log=quiet)
+    return root
+
+
+def test_a_run_stopped_after_an_epoch_resumes_to_the_same_weights(
+    uninterrupted, one_epoch, tmp_path
+):
+    shutil.copytree(one_epoch, tmp_path, dirs_exist_ok=True)  # as if killed after epoch 1
     resumed = train(config_in(tmp_path, epochs=2), IMAGES, log=quiet)
     assert int(resumed.step) == 6
     assert_same_run(resumed, uninterrupted)
@@ -78,9 +90,9 @@ def test_ctrl_c_mid_epoch_saves_and_resumes_to_the_same_weights(
     assert_same_run(resumed, uninterrupted)
 
 
-def test_a_resume_drops_logged_losses_the_checkpoint_does_not_have(tmp_path):
+def test_a_resume_drops_logged_losses_the_checkpoint_does_not_have(one_epoch, tmp_path):
+    shutil.copytree(one_epoch, tmp_path, dirs_exist_ok=True)
     config = config_in(tmp_path, epochs=1)
-    train(config, IMAGES, log=quiet)
     csv_path = tmp_path / "out" / "losses.csv"
     # A run killed after logging a step it never checkpointed.
     csv_path.write_text(csv_path.read_text() + "4,2,9.0,9.0\n")

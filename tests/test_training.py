@@ -94,3 +94,22 @@ def test_a_nan_loss_stops_training_and_keeps_the_last_good_checkpoint(tmp_path, 
     with pytest.raises(TrainingDiverged, match=r"stopped, the last good checkpoint is .*ckpt-1"):
         train(longer, images, log=lambda _: None)
     assert sorted(p.name for p in (tmp_path / "ck").iterdir()) == good
+
+
+def test_the_loop_runs_the_tutorials_train_step(tmp_path, monkeypatch):
+    from dcgan_tf.training import steps
+
+    built = []
+
+    def spy(*args, **kwargs):
+        built.append(make_train_step(*args, **kwargs))
+        return built[-1]
+
+    monkeypatch.setattr(steps, "make_train_step", spy)
+    config = TrainConfig(steps=1, batch_size=8, out=str(tmp_path / "out"), tensorboard=False)
+    config = dataclasses.replace(config, checkpoint_dir=str(tmp_path / "ck"))
+    state = train(config, synthetic_digits(8)[0], log=lambda _: None)
+    (step,) = built  # the one step the run trained with
+    body = step.python_function
+    assert (body.__module__, body.__name__) == ("dcgan_tf.tutorial.train_step", "train_step")
+    assert step.experimental_get_tracing_count() == 1 and int(state.step) == 1

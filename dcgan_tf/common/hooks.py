@@ -1,6 +1,6 @@
 """Work the training loop does beside training, as small hooks: grids, GIF, quality, summaries.
 
-The loop (`training.train`) calls every hook at four moments, in list order:
+The loop (`training.loop.train`) calls every hook at five moments, in list order:
 
     on_train_begin(state)                      once, after restoring, before the first step
     on_step_end(step, epoch, images, losses)   after each train step (1-based step over the run)

@@ -1,4 +1,5 @@
-"""What a run shows: the 4x4 progress grid of each epoch, the GIF of all of them, the loss plot."""
+"""What a run shows: the notebook's `generate_and_save_images` (a 4x4 grid after each epoch,
+`ProgressGrids`), the GIF of all of them (`build_gif`), and the loss plot."""
 
 from __future__ import annotations
 
