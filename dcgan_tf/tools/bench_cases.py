@@ -4,7 +4,7 @@ Each case runs in its own process (as a user's run would), so thread pools, comp
 memory peaks of one case never touch another. Cases:
 
     notebook       the tutorial's own loop (`bench_baseline.py`), whole epochs
-    dcgan_tf       `training.train` as `generate` runs it, with all its per-epoch work;
+    dcgan_tf       `training.loop.train` as `generate` runs it, with all its per-epoch work;
                    `--set precision='"mixed_bfloat16"' --set jit_compile=true` adds options
     duel           dcgan_tf's epochs and the notebook's, taking turns in one process
     steps          the notebook's train step and dcgan_tf's with each of `--options`, taking
