@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import synthetic_digits
+from conftest import TrainingWatch, synthetic_digits
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
@@ -42,6 +42,11 @@ def all_values(state) -> list[np.ndarray]:
     return [v.numpy() for v in [*variables, state.seed_noise]]
 
 
+def loss_rows(out: Path) -> list[str]:
+    """The rows of out/losses.csv, as written: step, epoch, gen_loss, disc_loss."""
+    return (out / "losses.csv").read_text().splitlines()[1:]
+
+
 def assert_same_run(a, b) -> None:
     for x, y in zip(all_values(a), all_values(b), strict=True):
         np.testing.assert_allclose(x, y, atol=1e-6, rtol=0)
@@ -65,8 +70,15 @@ def test_a_run_stopped_after_an_epoch_resumes_to_the_same_weights(
     uninterrupted, one_epoch, tmp_path
 ):
     shutil.copytree(one_epoch, tmp_path, dirs_exist_ok=True)  # as if killed after epoch 1
-    resumed = train(config_in(tmp_path, epochs=2), IMAGES, log=quiet)
-    assert int(resumed.step) == 6
+    first_rows = loss_rows(tmp_path / "out")
+    watch = TrainingWatch()
+    resumed = train(config_in(tmp_path, epochs=2), IMAGES, log=quiet, hooks=[watch])
+    # It continued after epoch 1 and trained epoch 2 only: a restart would end with the same
+    # weights (same seed), so these tell resuming from starting over.
+    assert watch.began_at == (1, 3)
+    assert watch.trained == [(2, 4), (2, 5), (2, 6)]
+    rows = loss_rows(tmp_path / "out")
+    assert rows[:3] == first_rows and [int(r.split(",")[0]) for r in rows] == [1, 2, 3, 4, 5, 6]
     assert_same_run(resumed, uninterrupted)
 
 
@@ -85,8 +97,14 @@ def test_ctrl_c_mid_epoch_saves_and_resumes_to_the_same_weights(
     with pytest.raises(TrainingInterrupted, match="epoch 2, step 2"):
         train(config, IMAGES, log=quiet)
     monkeypatch.undo()
-    resumed = train(config, IMAGES, log=quiet)
-    assert int(resumed.step) == 6
+    first_rows = loss_rows(tmp_path / "out")
+    watch = TrainingWatch()
+    resumed = train(config, IMAGES, log=quiet, hooks=[watch])
+    # The saved state: 1 epoch and 5 steps done; the rerun trained the one step left.
+    assert watch.began_at == (1, 5)
+    assert watch.trained == [(2, 6)]
+    rows = loss_rows(tmp_path / "out")
+    assert rows[:5] == first_rows and [int(r.split(",")[0]) for r in rows] == [1, 2, 3, 4, 5, 6]
     assert_same_run(resumed, uninterrupted)
 
 
