@@ -123,11 +123,11 @@ def test_resume_from_a_damaged_checkpoint_is_refused_and_moves_nothing(run):
     kept = run / "ck" / "kept" / "epoch-0002"
     data = Path(f"{kept}.data-00000-of-00001")
     data.write_bytes(data.read_bytes()[:1000])
-    before = sorted(p.name for p in (run / "ck").iterdir())
+    before = sorted(p.relative_to(run) for p in run.rglob("*"))
     config = dataclasses.replace(config_in(run, 4), resume_from=str(kept))
     with pytest.raises(UserError, match="cannot restore it: its data is truncated or corrupt"):
         train(config, IMAGES, log=quiet)
-    assert sorted(p.name for p in (run / "ck").iterdir()) == before
+    assert sorted(p.relative_to(run) for p in run.rglob("*")) == before  # in ck/ and out/
 
 
 def test_resume_from_with_fresh_is_refused():

@@ -15,6 +15,7 @@ from conftest import TrainingWatch, synthetic_digits
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.run.going_back import checkpoint_counters
 from dcgan_tf.training import loop as training
 from dcgan_tf.training.loop import TrainingInterrupted, train
 
@@ -120,6 +121,14 @@ def test_a_resume_drops_logged_losses_the_checkpoint_does_not_have(one_epoch, tm
     assert "9.000000" not in csv_path.read_text()
 
 
+def test_save_every_saves_every_nth_epoch_and_always_the_last(tmp_path):
+    config = dataclasses.replace(config_in(tmp_path, epochs=3), save_every=2)
+    train(config, IMAGES[:16], log=quiet)  # 1 step an epoch
+    checkpoints = sorted((tmp_path / "ck").glob("ckpt-*.index"))
+    # (epochs, steps) each checkpoint holds: after epoch 2, and after the last, epoch 3.
+    assert [checkpoint_counters(p.with_suffix("")) for p in checkpoints] == [(2, 2), (3, 3)]
+
+
 @pytest.mark.slow
 def test_kill_9_loses_at_most_the_unfinished_epoch(mnist_dir, tmp_path):
     """A real process, killed with SIGKILL once its first checkpoint exists, then rerun."""
@@ -142,7 +151,7 @@ def test_kill_9_loses_at_most_the_unfinished_epoch(mnist_dir, tmp_path):
     assert len(list(out.glob("image_at_epoch_*.png"))) == 4
 
 
-def test_an_epoch_stopped_midway_resumes_only_with_its_batch_size(tmp_path, monkeypatch):
+def test_an_epoch_stopped_midway_resumes_only_with_its_batch_size_and_seed(tmp_path, monkeypatch):
     config = config_in(tmp_path, epochs=1)
     original_update = training.ProgressBar.update
 
@@ -155,10 +164,21 @@ def test_an_epoch_stopped_midway_resumes_only_with_its_batch_size(tmp_path, monk
     with pytest.raises(TrainingInterrupted):
         train(config, IMAGES, log=quiet)
     monkeypatch.undo()
-    with pytest.raises(
-        UserError, match="stopped inside an epoch; resume it with --batch-size 16 --seed 11"
-    ):
+    refusal = "stopped inside an epoch; resume it with --batch-size 16 --seed 11"
+    with pytest.raises(UserError, match=refusal):
         train(dataclasses.replace(config, batch_size=8), IMAGES, log=quiet)
+    with pytest.raises(UserError, match=refusal):
+        train(dataclasses.replace(config, seed=12), IMAGES, log=quiet)
+
+
+def test_a_run_stopped_after_an_epoch_resumes_with_another_batch_size_and_seed(one_epoch, tmp_path):
+    shutil.copytree(one_epoch, tmp_path, dirs_exist_ok=True)
+    lines = []
+    config = dataclasses.replace(config_in(tmp_path, epochs=1), batch_size=8, seed=12)
+    state = train(config, IMAGES, log=lines.append)  # epoch 1 is done: nothing left to train
+    assert int(state.epoch) == 1
+    assert any("resuming with changed settings: batch_size 16 -> 8, seed 11 -> 12" in line
+               for line in lines)  # fmt: skip
 
 
 def test_fresh_moves_quality_and_evaluation_files_aside_too(tmp_path):
