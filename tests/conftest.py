@@ -9,6 +9,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from dcgan_tf.common.hooks import Hook
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -34,6 +36,21 @@ def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
         top = 2 + 2 * int(label)
         image[top : top + 6, 8:20] = 255
     return images, labels.astype(np.uint8)
+
+
+class TrainingWatch(Hook):
+    """A hook for `train(..., hooks=[watch])` that tells resuming from restarting: the counters
+    the call starts from (after any restore) and the (epoch, step) of each step it trains."""
+
+    def __init__(self) -> None:
+        self.began_at: tuple[int, int] | None = None  # (epochs done, steps done)
+        self.trained: list[tuple[int, int]] = []
+
+    def on_train_begin(self, state) -> None:
+        self.began_at = (int(state.epoch), int(state.step))
+
+    def on_step_end(self, step: int, epoch: int, images: int, losses: dict) -> None:
+        self.trained.append((epoch, step))
 
 
 @pytest.fixture

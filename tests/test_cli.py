@@ -103,13 +103,20 @@ def test_rerunning_a_finished_run_trains_nothing(two_epochs, tmp_path, capsys):
 def test_fresh_moves_the_old_run_aside_and_starts_over(two_epochs, tmp_path):
     run = tmp_path / "run"
     shutil.copytree(two_epochs / "run", run)
+    before = {str(p.relative_to(run)): p.read_bytes() for p in run.glob("*/*") if p.is_file()}
     assert run_cli(two_epochs / "mnist", run, "--epochs", "1", "--fresh") == 0
+    # It started over: one epoch of 4 steps, one grid, a GIF of one frame ...
     assert [int(r["step"]) for r in loss_rows(run / "out")] == [1, 2, 3, 4]
-    (old_ck,) = (run / "ck").glob("old-*")
-    assert (old_ck / "ckpt-2.index").exists()
-    (old_out,) = (run / "out").glob("old-*")
-    assert (old_out / "image_at_epoch_0002.png").exists()
     assert not (run / "out" / "image_at_epoch_0002.png").exists()
+    assert iio.imread(run / "out" / "dcgan.gif", index=None).shape[0] == 1
+    # ... and every checkpoint and output of the 2-epoch run is in an old-* folder, unchanged.
+    (old_ck,) = (run / "ck").glob("old-*")
+    for name in ("checkpoint", "ckpt-1.index", "ckpt-2.index", "config.json"):
+        assert (old_ck / name).read_bytes() == before[f"ck/{name}"], name
+    (old_out,) = (run / "out").glob("old-*")
+    for name in ("image_at_epoch_0001.png", "image_at_epoch_0002.png", "dcgan.gif", "losses.csv",
+                 "losses.png", "config.json"):  # fmt: skip
+        assert (old_out / name).read_bytes() == before[f"out/{name}"], name
 
 
 def test_gif_only_rebuilds_the_gif_from_the_images_there(two_epochs, tmp_path):

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_digits
+from conftest import TrainingWatch, synthetic_digits
 
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.measure import GeneratorSampler
@@ -188,31 +188,39 @@ RUNS = ["pytorch", *(pytest.param(m, marks=pytest.mark.slow) for m in ("tfexampl
 
 @pytest.fixture(scope="module", params=RUNS)
 def trained(request, tmp_path_factory):
-    """A 2-step run of each model's preset at batch 8, resumed to 3 steps."""
+    """A 2-step run of each model's preset at batch 8, resumed to 3 steps; how the resumed call
+    began and what it trained; and the generator of the same preset run 3 steps at once."""
     root = tmp_path_factory.mktemp(request.param)
     images, labels = synthetic_digits(16)
     config = TrainConfig.for_model(model=request.param, steps=2, batch_size=8)
     config = dataclasses.replace(config, out=str(root / "out"), checkpoint_dir=str(root / "ck"))
-    first = train(config, images, log=lambda _: None, image_labels=labels)
-    weights = [w.numpy() for w in first.generator.weights]
+    train(config, images, log=lambda _: None, image_labels=labels)
+    watch = TrainingWatch()
     resumed = train(dataclasses.replace(config, steps=3), images, log=lambda _: None,
-                    image_labels=labels)  # fmt: skip
-    return root, config, weights, resumed
+                    image_labels=labels, hooks=[watch])  # fmt: skip
+    straight = dataclasses.replace(config, steps=3, out=str(root / "straight_out"),
+                                   checkpoint_dir=str(root / "straight_ck"))  # fmt: skip
+    uninterrupted = train(straight, images, log=lambda _: None, image_labels=labels)
+    weights = [w.numpy() for w in uninterrupted.generator.weights]
+    return root, config, resumed, watch, weights
 
 
 def test_each_model_trains_saves_its_preset_and_resumes(trained):
-    root, config, weights, resumed = trained
+    root, config, resumed, watch, uninterrupted_weights = trained
     assert int(resumed.step) == 3
     saved = TrainConfig.from_json((root / "ck" / "config.json").read_text())
     assert (saved.update, saved.beta1, saved.gen_steps) == (config.update, 0.5, config.gen_steps)
-    # The resumed run started from the 2-step weights and moved on.
-    moved = [not np.allclose(a, b.numpy()) for a, b in zip(weights, resumed.generator.weights,
-                                                            strict=True)]  # fmt: skip
-    assert any(moved)
+    # The rerun restored the 2 steps (epoch 1: 16 images, 8 a batch) and trained the third only (a
+    # restart would train all 3 and end with the same weights) ...
+    assert watch.began_at == (1, 2)
+    assert watch.trained == [(2, 3)]
+    # ... and ended with the weights of a run never stopped.
+    for a, b in zip(uninterrupted_weights, resumed.generator.weights, strict=True):
+        np.testing.assert_allclose(a, b.numpy(), atol=1e-6, rtol=0)
 
 
 def test_each_model_samples_sweeps_and_feeds_the_evaluation(trained, tmp_path):
-    root, config, _, resumed = trained
+    root, config, resumed, *_ = trained
     ck = str(root / "ck")
     assert sample_main(["--checkpoint-dir", ck, "--num", "4", "--format", "npy",
                         "--output", str(tmp_path / "s.npy")]) == 0  # fmt: skip

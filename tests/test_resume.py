@@ -11,10 +11,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import synthetic_digits
+from conftest import TrainingWatch, synthetic_digits
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.run.going_back import checkpoint_counters
 from dcgan_tf.training import loop as training
 from dcgan_tf.training.loop import TrainingInterrupted, train
 
@@ -42,6 +43,11 @@ def all_values(state) -> list[np.ndarray]:
     return [v.numpy() for v in [*variables, state.seed_noise]]
 
 
+def loss_rows(out: Path) -> list[str]:
+    """The rows of out/losses.csv, as written: step, epoch, gen_loss, disc_loss."""
+    return (out / "losses.csv").read_text().splitlines()[1:]
+
+
 def assert_same_run(a, b) -> None:
     for x, y in zip(all_values(a), all_values(b), strict=True):
         np.testing.assert_allclose(x, y, atol=1e-6, rtol=0)
@@ -65,8 +71,15 @@ def test_a_run_stopped_after_an_epoch_resumes_to_the_same_weights(
     uninterrupted, one_epoch, tmp_path
 ):
     shutil.copytree(one_epoch, tmp_path, dirs_exist_ok=True)  # as if killed after epoch 1
-    resumed = train(config_in(tmp_path, epochs=2), IMAGES, log=quiet)
-    assert int(resumed.step) == 6
+    first_rows = loss_rows(tmp_path / "out")
+    watch = TrainingWatch()
+    resumed = train(config_in(tmp_path, epochs=2), IMAGES, log=quiet, hooks=[watch])
+    # It continued after epoch 1 and trained epoch 2 only: a restart would end with the same
+    # weights (same seed), so these tell resuming from starting over.
+    assert watch.began_at == (1, 3)
+    assert watch.trained == [(2, 4), (2, 5), (2, 6)]
+    rows = loss_rows(tmp_path / "out")
+    assert rows[:3] == first_rows and [int(r.split(",")[0]) for r in rows] == [1, 2, 3, 4, 5, 6]
     assert_same_run(resumed, uninterrupted)
 
 
@@ -85,8 +98,14 @@ def test_ctrl_c_mid_epoch_saves_and_resumes_to_the_same_weights(
     with pytest.raises(TrainingInterrupted, match="epoch 2, step 2"):
         train(config, IMAGES, log=quiet)
     monkeypatch.undo()
-    resumed = train(config, IMAGES, log=quiet)
-    assert int(resumed.step) == 6
+    first_rows = loss_rows(tmp_path / "out")
+    watch = TrainingWatch()
+    resumed = train(config, IMAGES, log=quiet, hooks=[watch])
+    # The saved state: 1 epoch and 5 steps done; the rerun trained the one step left.
+    assert watch.began_at == (1, 5)
+    assert watch.trained == [(2, 6)]
+    rows = loss_rows(tmp_path / "out")
+    assert rows[:5] == first_rows and [int(r.split(",")[0]) for r in rows] == [1, 2, 3, 4, 5, 6]
     assert_same_run(resumed, uninterrupted)
 
 
@@ -100,6 +119,14 @@ def test_a_resume_drops_logged_losses_the_checkpoint_does_not_have(one_epoch, tm
     steps = [int(line.split(",")[0]) for line in csv_path.read_text().splitlines()[1:]]
     assert steps == [1, 2, 3, 4, 5, 6]
     assert "9.000000" not in csv_path.read_text()
+
+
+def test_save_every_saves_every_nth_epoch_and_always_the_last(tmp_path):
+    config = dataclasses.replace(config_in(tmp_path, epochs=3), save_every=2)
+    train(config, IMAGES[:16], log=quiet)  # 1 step an epoch
+    checkpoints = sorted((tmp_path / "ck").glob("ckpt-*.index"))
+    # (epochs, steps) each checkpoint holds: after epoch 2, and after the last, epoch 3.
+    assert [checkpoint_counters(p.with_suffix("")) for p in checkpoints] == [(2, 2), (3, 3)]
 
 
 @pytest.mark.slow
@@ -124,7 +151,7 @@ def test_kill_9_loses_at_most_the_unfinished_epoch(mnist_dir, tmp_path):
     assert len(list(out.glob("image_at_epoch_*.png"))) == 4
 
 
-def test_an_epoch_stopped_midway_resumes_only_with_its_batch_size(tmp_path, monkeypatch):
+def test_an_epoch_stopped_midway_resumes_only_with_its_batch_size_and_seed(tmp_path, monkeypatch):
     config = config_in(tmp_path, epochs=1)
     original_update = training.ProgressBar.update
 
@@ -137,10 +164,21 @@ def test_an_epoch_stopped_midway_resumes_only_with_its_batch_size(tmp_path, monk
     with pytest.raises(TrainingInterrupted):
         train(config, IMAGES, log=quiet)
     monkeypatch.undo()
-    with pytest.raises(
-        UserError, match="stopped inside an epoch; resume it with --batch-size 16 --seed 11"
-    ):
+    refusal = "stopped inside an epoch; resume it with --batch-size 16 --seed 11"
+    with pytest.raises(UserError, match=refusal):
         train(dataclasses.replace(config, batch_size=8), IMAGES, log=quiet)
+    with pytest.raises(UserError, match=refusal):
+        train(dataclasses.replace(config, seed=12), IMAGES, log=quiet)
+
+
+def test_a_run_stopped_after_an_epoch_resumes_with_another_batch_size_and_seed(one_epoch, tmp_path):
+    shutil.copytree(one_epoch, tmp_path, dirs_exist_ok=True)
+    lines = []
+    config = dataclasses.replace(config_in(tmp_path, epochs=1), batch_size=8, seed=12)
+    state = train(config, IMAGES, log=lines.append)  # epoch 1 is done: nothing left to train
+    assert int(state.epoch) == 1
+    assert any("resuming with changed settings: batch_size 16 -> 8, seed 11 -> 12" in line
+               for line in lines)  # fmt: skip
 
 
 def test_fresh_moves_quality_and_evaluation_files_aside_too(tmp_path):

@@ -147,7 +147,7 @@ def test_cdcgan_trains_and_its_grid_has_a_row_per_digit(tmp_path):
     assert (tmp_path / "out" / "dcgan.gif").exists()
 
 
-def test_resuming_as_another_model_names_the_flag(tmp_path):
+def test_resuming_as_another_model_noise_dim_or_channels_names_the_flag(tmp_path):
     images, labels = synthetic_digits(32)
     train(small_config(tmp_path, epochs=1), images, log=lambda _: None)
     with pytest.raises(UserError, match="holds a run with --model dcgan, not cdcgan"):
@@ -155,6 +155,9 @@ def test_resuming_as_another_model_names_the_flag(tmp_path):
               image_labels=labels)  # fmt: skip
     with pytest.raises(UserError, match="holds a run with --noise-dim 100, not 64"):
         train(small_config(tmp_path, epochs=2, noise_dim=64), images, log=lambda _: None)
+    rgb = small_config(tmp_path, epochs=2, channels=3, dataset="folder", data_dir="pictures")
+    with pytest.raises(UserError, match="holds a run with --channels 1, not 3"):
+        train(rgb, np.stack([images] * 3, axis=-1), log=lambda _: None)
 
 
 def test_quality_measurements_are_refused_for_a_folder_of_pictures():

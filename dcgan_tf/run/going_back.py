@@ -44,8 +44,9 @@ LATER_IMAGES = {
     "epoch": re.compile(r"image_at_epoch_(\d+)\.png"),
     "step": re.compile(r"image_at_step_(\d+)\.png"),
 }
-# Output files made from the newest generator: they belong to the run that went on.
-NEWEST_FILES = ("dcgan.gif", "metrics.json", "interpolation_*")
+# Output files made from the newest generator, or drawing its later measurements (quality.png,
+# redrawn at the next one): they belong to the run that went on.
+NEWEST_FILES = ("dcgan.gif", "quality.png", "metrics.json", "interpolation_*")
 
 
 class KeepEvery(Hook):
