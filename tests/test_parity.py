@@ -43,6 +43,17 @@ def assert_same_weights(a, b, atol):
         np.testing.assert_allclose(x.numpy(), y.numpy(), atol=atol, rtol=0, err_msg=x.path)
 
 
+def assert_same_optimizers(a, b):
+    """Both optimizers' variables (iterations, Adam's moments), pairwise exactly equal."""
+    for x_opt, y_opt in (
+        (a.generator_optimizer, b.generator_optimizer),
+        (a.discriminator_optimizer, b.discriminator_optimizer),
+    ):
+        assert len(x_opt.variables) == len(y_opt.variables)
+        for x, y in zip(x_opt.variables, y_opt.variables, strict=True):
+            np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=x.path)
+
+
 def test_three_steps_leave_the_same_weights_as_the_tutorials_train_step():
     ours = build_state(noise_dim=100, learning_rate=1e-4, seed=3)
     theirs = tutorial()
@@ -83,9 +94,7 @@ def test_a_checkpoint_written_by_the_tutorials_code_restores_and_generates(tmp_p
     assert restored == str(tmp_path / "ckpt-1")
     assert_same_weights(ours.generator, theirs.generator, atol=0)
     assert_same_weights(ours.discriminator, theirs.discriminator, atol=0)
-    for a, b in zip(ours.generator_optimizer.variables, theirs.generator_optimizer.variables,
-                    strict=True):  # fmt: skip
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert_same_optimizers(ours, theirs)
     assert int(ours.epoch) == 0  # the tutorial's checkpoints carry no epoch counter
     images = ours.generator(ours.seed_noise, training=False)
     expected = theirs.generator(ours.seed_noise, training=False)
@@ -105,6 +114,7 @@ def test_a_dcgan_tf_checkpoint_restores_into_the_tutorials_code(tmp_path):
     theirs.checkpoint.restore(tf.train.latest_checkpoint(str(tmp_path))).expect_partial()
     assert_same_weights(theirs.generator, ours.generator, atol=0)
     assert_same_weights(theirs.discriminator, ours.discriminator, atol=0)
+    assert_same_optimizers(theirs, ours)
 
 
 def test_a_checkpoint_of_another_shape_is_a_clear_error(tmp_path):
