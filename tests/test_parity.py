@@ -1,7 +1,8 @@
 """Faithful, proven: dcgan_tf and the tutorial's own code are interchangeable.
 
-The same initial weights, batches and noise leave the same weights after 3 steps, and each
-side's checkpoints restore into the other.
+The same initial weights, batches and noise leave the same weights after 3 steps (each step
+reporting the notebook's losses), and each side's checkpoints, optimizers included, restore into
+the other.
 """
 
 import warnings
@@ -9,6 +10,7 @@ import warnings
 import numpy as np
 import pytest
 import tensorflow as tf
+import tutorial as tutorial_code
 from conftest import synthetic_digits
 from tutorial import Tutorial
 
@@ -43,9 +45,34 @@ def assert_same_weights(a, b, atol):
         np.testing.assert_allclose(x.numpy(), y.numpy(), atol=atol, rtol=0, err_msg=x.path)
 
 
+def assert_same_optimizers(a, b):
+    """Both optimizers' variables (iterations, Adam's moments), pairwise exactly equal."""
+    for x_opt, y_opt in (
+        (a.generator_optimizer, b.generator_optimizer),
+        (a.discriminator_optimizer, b.discriminator_optimizer),
+    ):
+        assert len(x_opt.variables) == len(y_opt.variables)
+        for x, y in zip(x_opt.variables, y_opt.variables, strict=True):
+            np.testing.assert_array_equal(x.numpy(), y.numpy(), err_msg=x.path)
+
+
+def the_tutorials_losses(probe: Tutorial, source: Tutorial, batch, noise) -> dict[str, float]:
+    """The losses the notebook's train step computes for `batch` and `noise` from `source`'s
+    weights and dropout state, computed on `probe` (a copy) so that `source` is left as it was."""
+    copy_model(source.generator, probe.generator)
+    copy_model(source.discriminator, probe.discriminator)
+    generated = probe.generator(noise, training=True)
+    real = probe.discriminator(batch, training=True)  # in the step's order: dropout draws alike
+    fake = probe.discriminator(generated, training=True)
+    return {
+        "gen_loss": float(tutorial_code.generator_loss(fake)),
+        "disc_loss": float(tutorial_code.discriminator_loss(real, fake)),
+    }
+
+
 def test_three_steps_leave_the_same_weights_as_the_tutorials_train_step():
     ours = build_state(noise_dim=100, learning_rate=1e-4, seed=3)
-    theirs = tutorial()
+    theirs, probe = tutorial(), tutorial()
     copy_model(ours.generator, theirs.generator)
     copy_model(ours.discriminator, theirs.discriminator)
     train_step = make_train_step(
@@ -55,8 +82,12 @@ def test_three_steps_leave_the_same_weights_as_the_tutorials_train_step():
     for step in range(3):
         batch = images[16 * step : 16 * (step + 1)]
         noise = tf.random.stateless_normal([16, 100], seed=[step, 0])
-        train_step(batch, noise)
+        expected = the_tutorials_losses(probe, theirs, batch, noise)
+        losses = train_step(batch, noise)
         theirs.train_step(batch, noise)
+        # The losses it reports (the CSV's, the progress bar's) are the notebook's too.
+        for name, value in expected.items():
+            np.testing.assert_allclose(float(losses[name]), value, rtol=1e-5, err_msg=name)
     assert_same_weights(ours.generator, theirs.generator, atol=1e-5)
     assert_same_weights(ours.discriminator, theirs.discriminator, atol=1e-5)
     # The weights did move: the comparison is not between two untouched copies.
@@ -83,9 +114,7 @@ def test_a_checkpoint_written_by_the_tutorials_code_restores_and_generates(tmp_p
     assert restored == str(tmp_path / "ckpt-1")
     assert_same_weights(ours.generator, theirs.generator, atol=0)
     assert_same_weights(ours.discriminator, theirs.discriminator, atol=0)
-    for a, b in zip(ours.generator_optimizer.variables, theirs.generator_optimizer.variables,
-                    strict=True):  # fmt: skip
-        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    assert_same_optimizers(ours, theirs)
     assert int(ours.epoch) == 0  # the tutorial's checkpoints carry no epoch counter
     images = ours.generator(ours.seed_noise, training=False)
     expected = theirs.generator(ours.seed_noise, training=False)
@@ -105,6 +134,7 @@ def test_a_dcgan_tf_checkpoint_restores_into_the_tutorials_code(tmp_path):
     theirs.checkpoint.restore(tf.train.latest_checkpoint(str(tmp_path))).expect_partial()
     assert_same_weights(theirs.generator, ours.generator, atol=0)
     assert_same_weights(theirs.discriminator, ours.discriminator, atol=0)
+    assert_same_optimizers(theirs, ours)
 
 
 def test_a_checkpoint_of_another_shape_is_a_clear_error(tmp_path):

@@ -15,6 +15,7 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_digits, write_idx
 
+from dcgan_tf.common import files
 from dcgan_tf.common.errors import WriteFailed
 from dcgan_tf.common.files import write_atomic, write_atomic_with
 from dcgan_tf.generate import main
@@ -210,6 +211,27 @@ def test_a_read_only_folder_is_refused_before_training(digits, disk, tmp_path, f
     line = one_error_line(captured.err)
     assert line == f"error: {flag} {read_only}: cannot write there (Read-only file system)"
     assert "Data:" not in captured.out  # refused before the data was even read
+
+
+@pytest.mark.parametrize("flag", ["--out", "--checkpoint-dir"])
+def test_a_folder_refusing_writes_is_refused_at_the_write_call(digits, tmp_path, flag,
+                                                               monkeypatch, capsys):  # fmt: skip
+    """The read-only refusal, simulated where the probe file is created (runs everywhere)."""
+    folders = {"--out": tmp_path / "out", "--checkpoint-dir": tmp_path / "ck"}
+    refusing = folders[flag]
+    real_temporary_file = files.tempfile.TemporaryFile
+
+    def temporary_file(*args, dir=None, **kwargs):
+        if Path(dir) == refusing:
+            raise OSError(errno.EROFS, os.strerror(errno.EROFS))
+        return real_temporary_file(*args, dir=dir, **kwargs)
+
+    monkeypatch.setattr(files.tempfile, "TemporaryFile", temporary_file)
+    assert generate(digits, folders["--out"], folders["--checkpoint-dir"], "--epochs", "1") == 2
+    captured = capsys.readouterr()
+    line = one_error_line(captured.err)
+    assert line == f"error: {flag} {refusing}: cannot write there (Read-only file system)"
+    assert "Data:" not in captured.out
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="root writes into any folder whatever its mode")
