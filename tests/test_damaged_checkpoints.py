@@ -1,6 +1,7 @@
 """A damaged newest checkpoint: resuming and every reader fall back to the newest one that
 restores, name the one skipped, and never delete it; an explicit damaged one is one line, exit 2."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import tensorflow as tf
 from test_resume import IMAGES, config_in, quiet
 
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.evaluate import main as evaluate_main
 from dcgan_tf.interpolate import main as interpolate_main
 from dcgan_tf.run.recovery import damage
 from dcgan_tf.sample import main as sample_main
@@ -139,13 +141,33 @@ def test_sample_skips_a_damaged_newest_checkpoint_and_leaves_it_alone(run, kind,
     assert files_of(ck, 3) == before
 
 
-def test_interpolate_skips_a_damaged_newest_checkpoint(run, capsys):
-    truncate_data(run / "ck", 3)
-    argv = ["--checkpoint-dir", str(run / "ck"), "--rows", "1", "--steps", "2", "--out", str(run)]
+def test_interpolate_skips_a_damaged_newest_checkpoint_and_leaves_it_alone(run, capsys):
+    ck = run / "ck"
+    truncate_data(ck, 3)
+    before = files_of(ck, 3)
+    argv = ["--checkpoint-dir", str(ck), "--rows", "1", "--steps", "2", "--out", str(run)]
     assert interpolate_main(argv) == 0
     captured = capsys.readouterr()
-    assert "skipping the damaged checkpoint" in captured.err
-    assert str(run / "ck" / "ckpt-2") in captured.out
+    (warning,) = captured.err.strip().splitlines()
+    assert "skipping the damaged checkpoint" in warning and "ckpt-3" in warning
+    assert str(ck / "ckpt-2") in captured.out
+    assert files_of(ck, 3) == before
+
+
+def test_evaluate_skips_a_damaged_newest_checkpoint_and_leaves_it_alone(
+    run, classifier_bundle, capsys
+):
+    ck = run / "ck"
+    truncate_data(ck, 3)
+    before = files_of(ck, 3)
+    argv = ["--checkpoint-dir", str(ck), "--num", "10", "--classifier", str(classifier_bundle),
+            "--out", str(run / "eval")]  # fmt: skip
+    assert evaluate_main(argv) == 0
+    (warning,) = capsys.readouterr().err.strip().splitlines()
+    assert "skipping the damaged checkpoint" in warning and "ckpt-3" in warning
+    report = json.loads((run / "eval" / "metrics.json").read_text())
+    assert report["source"].startswith(f"{ck / 'ckpt-2'} (")
+    assert files_of(ck, 3) == before
 
 
 @pytest.mark.parametrize("kind", DAMAGES)

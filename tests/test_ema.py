@@ -63,14 +63,14 @@ def test_ema_equals_the_closed_form_after_k_updates_batch_norm_statistics_includ
 @pytest.mark.parametrize("disc_steps", [1, 2])
 def test_the_train_step_moves_the_ema_after_each_generator_update_only(disc_steps):
     state = build_state(100, 1e-3, 0, ema=True)
-    stepper = Stepper(state, TrainConfig(ema_decay=0.5, disc_steps=disc_steps))
+    stepper = Stepper(state, TrainConfig(ema_decay=0.7, disc_steps=disc_steps))  # not 1 - 0.7
     history = [values(state.generator)]
     for batch in batches(4):
         stepper([batch])
         if not np.array_equal(values(state.generator)[0], history[-1][0]):  # G was updated
             history.append(values(state.generator))
     assert len(history) - 1 == 4 // disc_steps
-    expected = closed_form(history, 0.5)
+    expected = closed_form(history, 0.7)
     for average, value in zip(values(state.generator_ema), expected, strict=True):
         np.testing.assert_allclose(average, value, rtol=1e-4, atol=1e-6)
     assert not np.allclose(values(state.generator_ema)[0], values(state.generator)[0])

@@ -119,9 +119,11 @@ def test_quality_log_rewrites_epochs_a_killed_run_had_measured(tmp_path):
     assert (tmp_path / "quality.png").exists()
 
 
-def test_evaluate_cli_writes_metrics_json_for_a_checkpoint(tmp_path):
+@pytest.fixture(scope="module")
+def measured_run(tmp_path_factory):
     """A run on 100 test images (5 steps of 20) that trains its own classifier (60 held in,
-    40 held out), measures at epoch 1, then `evaluate` on its checkpoint."""
+    40 held out) and measures at epoch 1; its folder (out/, ck/)."""
+    tmp_path = tmp_path_factory.mktemp("measured")
     data = tmp_path / "data"
     data.mkdir()
     images, labels = synthetic_digits(100, seed=7)
@@ -130,6 +132,21 @@ def test_evaluate_cli_writes_metrics_json_for_a_checkpoint(tmp_path):
     run = ["--data-dir", str(data), "--split", "test", "--batch-size", "20",
            "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]  # fmt: skip
     assert generate_main([*run, "--epochs", "1", "--eval-every", "1", "--eval-samples", "10"]) == 0
+    return tmp_path
+
+
+def test_a_run_with_eval_every_keeps_its_best_fid_checkpoint(measured_run):
+    (_, row) = (measured_run / "out" / "quality.csv").read_text().splitlines()
+    epoch, step, fid, _ = row.split(",")
+    best = json.loads((measured_run / "ck" / "best" / "best.json").read_text())
+    assert (best["epoch"], best["step"], best["checkpoint"]) == (int(epoch), int(step), "ckpt-5")
+    assert best["fid"] == pytest.approx(float(fid), abs=1e-3)
+    assert (measured_run / "ck" / "best" / "ckpt-5.index").exists()
+
+
+def test_evaluate_cli_writes_metrics_json_for_a_checkpoint(measured_run):
+    """`evaluate` on the measured run's checkpoint, with the classifier the run trained."""
+    tmp_path = measured_run
     assert (tmp_path / "out" / "quality.csv").read_text().startswith("epoch,step,fid")
     assert (tmp_path / "ck" / "classifier-mnist.keras").exists()  # trained once, for the run
     code = evaluate_main(["--checkpoint-dir", str(tmp_path / "ck"), "--num", "60"])

@@ -1,6 +1,7 @@
 """Recipes: named value sets that flags override; separate discriminator rate and Adam beta1;
 label smoothing; K discriminator updates per generator update; old checkpoints still restore."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -12,7 +13,7 @@ from dcgan_tf.generate import build_parser
 from dcgan_tf.generate import main as generate_main
 from dcgan_tf.run.checkpoints import build_state, restore
 from dcgan_tf.training.loop import train
-from dcgan_tf.training.steps import Stepper
+from dcgan_tf.training.steps import Stepper, make_step
 from dcgan_tf.tutorial.dataset import to_model_range
 from dcgan_tf.tutorial.losses import discriminator_loss
 
@@ -135,6 +136,26 @@ def test_one_sided_label_smoothing_moves_only_the_real_target():
     smoothed = float(discriminator_loss(real, fake, label_smoothing=0.1))
     assert smoothed == pytest.approx(expected, rel=1e-5)
     assert smoothed != pytest.approx(float(discriminator_loss(real, fake)), rel=1e-3)
+
+
+def test_the_train_step_asks_the_discriminator_for_one_minus_s_of_real_images_only():
+    """The step `--label-smoothing 0.1` trains with: its discriminator loss is the one-sided
+    smoothed loss of the logits the nets give (dropout off, so that they can be recomputed)."""
+    state = build_state(100, 1e-4, 0)
+    for layer in state.discriminator.layers:
+        if isinstance(layer, keras.layers.Dropout):
+            layer.rate = 0.0
+    step = make_step(state, TrainConfig(label_smoothing=0.1), None)
+    ((images,),) = batches(1)
+    noise = tf.random.stateless_normal((8, 100), seed=(1, 2))
+    real = state.discriminator(images, training=True).numpy()
+    fake = state.discriminator(state.generator(noise, training=True), training=True).numpy()
+
+    def bce(target, logit):  # sigmoid cross-entropy from logits
+        return np.logaddexp(0, logit) - target * logit
+
+    expected = np.mean(bce(0.9, real)) + np.mean(bce(0.0, fake))
+    assert float(step(images, noise)["disc_loss"]) == pytest.approx(expected, rel=1e-4)
 
 
 @pytest.mark.parametrize("steps_per_call", [1, 4])

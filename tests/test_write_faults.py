@@ -8,6 +8,7 @@ faults are also simulated at the write call, so they are tested everywhere.
 import errno
 import os
 import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -155,21 +156,31 @@ def plot(path: Path) -> None:
     plot_series([1, 2, 3], {"loss": [3.0, 2.0, 1.0]}, path, ylabel="loss")
 
 
-WRITERS = {"image_at_epoch_0001.png": grid, "dcgan.gif": gif, "losses.csv": csv, "p.png": plot}
+WRITERS = {"image_at_epoch_0001.png": grid, "dcgan.gif": gif, "losses.csv": csv, "losses.png": plot}
 
 
+def remount_read_only(folder: Path) -> None:
+    subprocess.run(["mount", "-o", "remount,ro", str(folder)], check=True, capture_output=True)
+
+
+FAULTS = {"full": (fill, "No space left on device"), "read-only": (remount_read_only,
+          "Read-only file system")}  # fmt: skip
+
+
+@pytest.mark.parametrize("fault", FAULTS)
 @pytest.mark.parametrize("name", WRITERS)
-def test_a_full_disk_while_writing_an_output_file(disk, name):
+def test_a_full_or_read_only_disk_while_writing_an_output_file(disk, name, fault):
     folder = disk("1m")
     grid(folder / "image_at_epoch_0001.png")  # the GIF's frame, and an older grid
     path = folder / name
     if not path.exists():
         path.write_bytes(b"the previous version")
     before = path.read_bytes()
-    fill(folder)
+    spoil, cause = FAULTS[fault]
+    spoil(folder)
     with pytest.raises(WriteFailed) as failed:
         WRITERS[name](path)
-    assert str(failed.value).startswith(f"could not write {path}: No space left on device")
+    assert str(failed.value) == f"could not write {path}: {cause}"
     assert failed.value.exit_code == 4
     assert path.read_bytes() == before
     assert leftovers(folder) == []
@@ -189,13 +200,78 @@ def test_a_write_failing_midway_at_the_write_call(tmp_path):
     assert leftovers(tmp_path) == []
 
 
-def test_a_full_output_disk_stops_a_run_with_one_line_and_exit_four(digits, disk, tmp_path, capsys):
+def fail_when_written(monkeypatch, name: str, fault: Callable[[], None]) -> dict[str, bytes]:
+    """Make the run's next write of the file `name` meet `fault` (e.g. the disk filling up just
+    then); returns {"before": the file's bytes at that moment} once it happened."""
+    seen = {}
+    original = files.write_atomic_with
+
+    def write_atomic_with(path, write):
+        path = Path(path)
+        if path.name == name and not seen:
+            seen["before"] = path.read_bytes() if path.exists() else None
+            fault()
+        return original(path, write)
+
+    monkeypatch.setattr(files, "write_atomic_with", write_atomic_with)
+    return seen
+
+
+def test_a_full_output_disk_stops_a_run_with_one_line_and_exit_four(
+    digits, disk, tmp_path, monkeypatch, capsys
+):
+    """The disk fills up just as the run draws its epoch's grid (the config is written)."""
     out = disk("1m")
-    fill(out)
+    path = out / "image_at_epoch_0001.png"
+    seen = fail_when_written(monkeypatch, path.name, lambda: fill(out))
     assert generate(digits, out, tmp_path / "ck", "--epochs", "1") == 4
     line = one_error_line(capsys.readouterr().err)
-    assert line.startswith(f"error: could not write {out}/")
-    assert line.endswith("No space left on device")
+    assert line == f"error: could not write {path}: No space left on device"
+    assert seen == {"before": None} and not path.exists()  # no half a grid either
+    assert (out / "config.json").exists()
+    assert leftovers(out, tmp_path / "ck") == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["losses.csv", "losses.png", "dcgan.gif"])
+def test_a_full_output_disk_at_each_output_file_stops_a_run_and_keeps_the_previous_version(
+    digits, disk, tmp_path, monkeypatch, capsys, name
+):
+    """A first run of one epoch, then the same command for two epochs with the disk filling up
+    as it rewrites the loss history, its plot or the GIF."""
+    out, ck = disk("1m"), tmp_path / "ck"
+    assert generate(digits, out, ck, "--epochs", "1") == 0
+    path = out / name
+    seen = fail_when_written(monkeypatch, name, lambda: fill(out))
+    assert generate(digits, out, ck, "--epochs", "2") == 4
+    line = one_error_line(capsys.readouterr().err)
+    assert line == f"error: could not write {path}: No space left on device"
+    assert seen["before"] is not None and path.read_bytes() == seen["before"]
+    assert leftovers(out, ck) == []
+
+
+@pytest.mark.slow
+def test_an_output_folder_that_stops_being_writable_stops_a_run(
+    digits, tmp_path, monkeypatch, capsys
+):
+    """Simulated: as root a chmod stops nothing, and a folder the run holds a lock in cannot be
+    remounted read-only, so the write of the epoch's grid meets the error instead."""
+    out = tmp_path / "out"
+    path = out / "image_at_epoch_0001.png"
+
+    def not_writable(tmp: Path) -> None:
+        raise OSError(errno.EROFS, os.strerror(errno.EROFS), str(tmp))
+
+    original = files.write_atomic_with
+    monkeypatch.setattr(
+        files,
+        "write_atomic_with",
+        lambda p, write: original(p, not_writable if Path(p) == path else write),
+    )
+    assert generate(digits, out, tmp_path / "ck", "--epochs", "1") == 4
+    line = one_error_line(capsys.readouterr().err)
+    assert line == f"error: could not write {path}: Read-only file system"
+    assert not path.exists()
     assert leftovers(out, tmp_path / "ck") == []
 
 
