@@ -172,3 +172,21 @@ def test_fresh_moves_the_previous_best_aside(run_with_best):
     moved = list(Path(run_with_best.checkpoint_dir).glob("best-old-*/best.json"))
     assert len(moved) == 1 and json.loads(moved[0].read_text())["step"] == 2
     assert not (Path(run_with_best.checkpoint_dir) / "best").exists()
+
+
+def test_a_run_with_eval_every_keeps_its_best_checkpoint_and_watches_for_collapse(
+    tmp_path, classifier_bundle
+):
+    """`generate`'s hooks feed every measurement to both watchers (its classifier kept in ck/)."""
+    from dcgan_tf.reporting.standard_hooks import standard_hooks
+
+    ck = tmp_path / "ck"
+    ck.mkdir()
+    for part in classifier_bundle.parent.glob(f"{classifier_bundle.stem}.*"):
+        (ck / part.name).write_bytes(part.read_bytes())
+    config = TrainConfig(eval_every=1, checkpoint_dir=str(ck), out=str(tmp_path / "out"))
+    (quality,) = [h for h in standard_hooks(config, "cpu", "data") if isinstance(h, QualityHook)]
+    assert sorted(type(watcher).__name__ for watcher in quality.listeners) == [
+        "BestCheckpoint",
+        "CollapseWarning",
+    ]

@@ -11,6 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -25,9 +26,9 @@ from dcgan_tf.training.distribute import (
     is_chief,
     make_strategy,
 )
-from dcgan_tf.training.replicas import ReplicatedStepper, replica_slice
+from dcgan_tf.training.replicas import ReplicaLossScale, ReplicatedStepper, replica_slice
 from dcgan_tf.training.steps import OneDevice, Stepper
-from dcgan_tf.tutorial import losses
+from dcgan_tf.tutorial import losses, train_step
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -212,3 +213,22 @@ def test_a_worker_starts_from_a_copy_of_the_chiefs_newest_checkpoint(tmp_path):
     restored = restore_latest(other, make_manager(other, tmp_path / "worker"))
     assert restored == str(tmp_path / "worker" / "ckpt-2")
     assert int(other.step) == 7
+
+
+def test_the_replicas_float16_loss_scale_hands_the_optimizer_the_true_gradients():
+    """Under a strategy too (one CPU replica): plain SGD, where unlike Adam a gradient's scale
+    shows, moves a weight by exactly the true gradient, not the scaled one."""
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    with strategy.scope():
+        weight = tf.Variable([1.0])
+        scale, optimizer = ReplicaLossScale(initial=1024.0), keras.optimizers.SGD(learning_rate=1.0)
+        optimizer.build([weight])
+    model = type("Model", (), {"trainable_variables": [weight]})()  # minimize reads only these
+
+    def replica_step() -> None:
+        with tf.GradientTape() as tape:
+            target = scale.scaled(3.0 * tf.reduce_sum(weight))  # d/dw = 3
+        train_step.minimize(tape, target, model, optimizer, scale)
+
+    tf.function(lambda: strategy.run(replica_step))()
+    np.testing.assert_allclose(weight.numpy(), [1.0 - 3.0])
