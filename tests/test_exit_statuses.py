@@ -1,23 +1,19 @@
 """`generate`'s exit statuses, each through the real command (`python -m dcgan_tf.generate` in a
-process of its own): 3 when training diverges, 4 when a checkpoint cannot be written, 130 on a
-real Ctrl-C (SIGINT). The others are asserted elsewhere the same way: 0 (test_resume.py,
-test_locks.py), 2 (test_cli.py, test_locks.py) and 143 (test_sigterm.py).
+process of its own): 3 when training diverges, 4 when a checkpoint cannot be written. The others
+are asserted elsewhere the same way: 0 (test_resume.py, test_locks.py), 2 (test_cli.py,
+test_locks.py), 130 and 143 (test_sigterm.py: a real SIGINT and SIGTERM).
 """
 
 from __future__ import annotations
 
 import os
 import resource
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import tensorflow as tf
-
-from dcgan_tf.run.recovery import damage
 
 REPO = Path(__file__).resolve().parents[1]
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -65,24 +61,3 @@ def test_a_checkpoint_that_cannot_be_written_exits_four(mnist_dir, tmp_path):
     assert "File too large" in line
     assert tf.train.latest_checkpoint(str(ck)) is None
     assert [p.name for p in ck.iterdir() if p.name.startswith("ckpt-")] == []  # no half a save
-
-
-@pytest.mark.slow
-def test_a_real_ctrl_c_saves_and_exits_130(mnist_dir, tmp_path):
-    """A real SIGINT to a training process once its first checkpoint exists."""
-    ck = tmp_path / "ck"
-    process = subprocess.Popen(command(mnist_dir, tmp_path, "--epochs", "50"), env=ENV,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               text=True)  # fmt: skip
-    deadline = time.monotonic() + 300
-    while not (ck / "checkpoint").exists() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    process.send_signal(signal.SIGINT)
-    _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 130, stderr[-2000:]
-    assert "Traceback" not in stderr
-    last = stderr.strip().splitlines()[-1]
-    assert last.startswith("Ctrl-C: interrupted at epoch ")
-    assert last.endswith("Run the same command again to resume.")
-    newest = tf.train.latest_checkpoint(str(ck))
-    assert damage(newest) is None and newest in last

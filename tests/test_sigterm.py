@@ -67,8 +67,16 @@ def test_sigterm_mid_epoch_saves_and_the_rerun_resumes(tmp_path, monkeypatch, ou
 
 
 @pytest.mark.slow
-def test_a_real_sigterm_to_a_training_process(mnist_dir, tmp_path, capsys):
-    """A real process gets a real SIGTERM once its first checkpoint exists; the rerun resumes."""
+@pytest.mark.parametrize(
+    ("signum", "exit_code", "name"),
+    [(signal.SIGTERM, 143, "SIGTERM"), (signal.SIGINT, 130, "Ctrl-C")],
+    ids=["SIGTERM", "Ctrl-C"],
+)
+def test_a_real_signal_saves_exits_with_its_status_and_the_rerun_resumes(
+    mnist_dir, tmp_path, capsys, signum, exit_code, name
+):
+    """A real process gets a real SIGTERM (or SIGINT, Ctrl-C) once its first checkpoint exists:
+    it saves and exits 143 (130); the rerun resumes."""
     ck = tmp_path / "ck"
     flags = ["--data-dir", str(mnist_dir), "--batch-size", "16", "--out", str(tmp_path / "out"),
              "--checkpoint-dir", str(ck)]  # fmt: skip
@@ -82,12 +90,12 @@ def test_a_real_sigterm_to_a_training_process(mnist_dir, tmp_path, capsys):
     deadline = time.monotonic() + 300
     while not (ck / "checkpoint").exists() and time.monotonic() < deadline:
         time.sleep(0.1)
-    process.send_signal(signal.SIGTERM)
+    process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)
-    assert process.returncode == 143, stderr
+    assert process.returncode == exit_code, stderr
     assert "Traceback" not in stderr
     last = stderr.strip().splitlines()[-1]
-    assert last.startswith("SIGTERM: interrupted at epoch ")
+    assert last.startswith(f"{name}: interrupted at epoch ")
     assert last.endswith("Run the same command again to resume.")
     newest = tf.train.latest_checkpoint(str(ck))
     assert damage(newest) is None and newest in last
