@@ -61,10 +61,18 @@ class DynamicLossScale:
         grads, finite = self.unscale(scaled_grads)
         if finite:
             optimizer.apply_gradients(zip(grads, variables, strict=True))
-            self.good_steps.assign_add(1)
-            if self.good_steps >= self.growth_interval:
-                self.scale.assign(self.scale * 2.0)
-                self.good_steps.assign(0)
+            self.after_finite_step()
         else:
-            self.scale.assign(tf.maximum(self.scale / 2.0, 1.0))
-            self.good_steps.assign(0)
+            self.after_overflow()
+
+    def after_finite_step(self) -> None:
+        """Count an applied update; `growth_interval` of them in a row double the scale."""
+        self.good_steps.assign_add(1)
+        grow = self.good_steps >= self.growth_interval
+        self.scale.assign(tf.where(grow, self.scale * 2.0, self.scale))
+        self.good_steps.assign(tf.where(grow, tf.constant(0, tf.int64), self.good_steps))
+
+    def after_overflow(self) -> None:
+        """A skipped update: halve the scale (not below 1) and count again from zero."""
+        self.scale.assign(tf.maximum(self.scale / 2.0, 1.0))
+        self.good_steps.assign(0)

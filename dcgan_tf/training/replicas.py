@@ -167,16 +167,9 @@ class ReplicaLossScale(DynamicLossScale):
         def decide(strategy: tf.distribute.Strategy, grads: list, not_finite: object) -> None:
             def apply_all() -> None:
                 strategy.extended.call_for_each_replica(apply_one, args=(grads,))
-                self.good_steps.assign_add(1)
-                grow = self.good_steps >= self.growth_interval
-                self.scale.assign(tf.where(grow, self.scale * 2.0, self.scale))
-                self.good_steps.assign(tf.where(grow, tf.constant(0, tf.int64), self.good_steps))
-
-            def skip() -> None:
-                self.scale.assign(tf.maximum(self.scale / 2.0, 1.0))
-                self.good_steps.assign(0)
+                self.after_finite_step()
 
             all_finite = strategy.reduce("sum", not_finite, axis=None) == 0.0
-            tf.cond(all_finite, apply_all, skip)
+            tf.cond(all_finite, apply_all, self.after_overflow)
 
         tf.distribute.get_replica_context().merge_call(decide, args=(grads, not_finite))
