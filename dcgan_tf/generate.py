@@ -16,8 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from dcgan_tf.cli import Parser, import_tensorflow, run_command
-from dcgan_tf.config import CHOICES, TrainConfig
-from dcgan_tf.config.presets import MODEL_PRESETS
+from dcgan_tf.config import CHOICES, MODEL_PRESETS, TrainConfig
 
 HELP = {
     "epochs": "train until this many epochs are done; rerunning resumes (default: %(default)s)",

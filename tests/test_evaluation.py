@@ -25,20 +25,8 @@ from dcgan_tf.tutorial.dataset import to_model_range
 
 
 @pytest.fixture(scope="module")
-def test_split_dir(offline_test_split):
-    """Only a test split, as offline: the classifier trains on 60% and holds out 40%."""
-    return offline_test_split
-
-
-@pytest.fixture(scope="module")
-def bundle(classifier_bundle):
-    """A classifier bundle trained briefly on the synthetic digits; its .keras path."""
-    return classifier_bundle
-
-
-@pytest.fixture(scope="module")
-def classifier(bundle):
-    return load_classifier(bundle)
+def classifier(classifier_bundle):
+    return load_classifier(classifier_bundle)
 
 
 def evaluate(images_uint8, classifier):
@@ -52,8 +40,10 @@ def test_classifier_holds_out_the_images_it_was_not_trained_on(classifier):
     assert classifier.info["held_out_accuracy"] > 0.9
 
 
-def test_the_bundle_keeps_the_held_out_images_and_how_it_was_trained(classifier, test_split_dir):
-    (trained, _), (held_out, _), _ = classifier_data("mnist", str(test_split_dir), seed=0)
+def test_the_bundle_keeps_the_held_out_images_and_how_it_was_trained(
+    classifier, offline_test_split
+):
+    (trained, _), (held_out, _), _ = classifier_data("mnist", str(offline_test_split), seed=0)
     np.testing.assert_array_equal(classifier.reference, held_out)
     assert not {im.tobytes() for im in trained} & {im.tobytes() for im in held_out}
     assert classifier.info["trained_on"] == "600 of the test split (seed 0); the other 400 held out"
@@ -157,8 +147,10 @@ def test_evaluate_cli_writes_metrics_json_for_a_checkpoint(measured_run):
     assert {"fid", "classifier_score", "precision", "recall", "coverage"} <= set(report["samples"])
 
 
-def test_evaluate_cli_without_a_checkpoint_is_a_clear_error(tmp_path, capsys, bundle):
-    code = evaluate_main(["--checkpoint-dir", str(tmp_path), "--classifier", str(bundle)])
+def test_evaluate_cli_without_a_checkpoint_is_a_clear_error(tmp_path, capsys, classifier_bundle):
+    code = evaluate_main(
+        ["--checkpoint-dir", str(tmp_path), "--classifier", str(classifier_bundle)]
+    )
     assert code == 2
     assert "no checkpoint in" in capsys.readouterr().err
 
@@ -179,9 +171,9 @@ def test_evaluate_refuses_bad_arguments_in_one_line(tmp_path, monkeypatch, capsy
     assert message in err
 
 
-def test_too_few_images_to_evaluate_is_a_clear_error(tmp_path, capsys, bundle):
+def test_too_few_images_to_evaluate_is_a_clear_error(tmp_path, capsys, classifier_bundle):
     np.save(tmp_path / "three.npy", np.zeros((3, 28, 28), np.uint8))
-    argv = ["--images", str(tmp_path / "three.npy"), "--classifier", str(bundle)]
+    argv = ["--images", str(tmp_path / "three.npy"), "--classifier", str(classifier_bundle)]
     assert evaluate_main(argv) == 2
     assert "3 images; at least 10 are needed" in capsys.readouterr().err
 
