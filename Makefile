@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup train test test-slow lint format gif quality bench clean-venv tensorboard report recipes
+.PHONY: setup train test test-slow lint format gif quality bench clean-venv tensorboard report recipes time-to-quality
 
 
 setup: $(STAMP)
@@ -64,3 +64,7 @@ recipes: $(STAMP)  ## Train every recipe for STEPS steps on offline MNIST; write
 	$(PY) -m dcgan_tf.recipes_bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) \
 		--steps $(STEPS) --seeds $(SEEDS) --eval-every $(EVAL_EVERY) \
 		--eval-samples $(EVAL_SAMPLES) --ema-decay $(EMA_DECAY)
+# make time-to-quality: every recipe and model, each alone; e.g. LINES=gan,dcgan:tutorial CAP=300
+time-to-quality: $(STAMP)  ## Race every recipe and model to the tutorial's FID; table + plot in RECIPES.md, README.md.
+	$(PY) -m dcgan_tf.time_to_quality --data-dir $(or $(DATA_DIR),../shared/data/mnist) \
+		$(if $(LINES),--lines $(LINES)) $(if $(CAP),--cap $(CAP))

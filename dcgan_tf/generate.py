@@ -74,9 +74,11 @@ HELP = {
     "it reuses the discriminator's noise batch (carpedm20, pytorch) (default: %(default)s)",
     "beta1": "Adam beta_1 of both optimizers (default: %(default)s, Keras'; the DCGAN recipes "
     "use 0.5)",
-    "recipe": "a named set of the values below (see RECIPES.md): tutorial (today's defaults), "
+    "recipe": "a named set of flag values (see docs/recipes.md): tutorial (today's defaults), "
     "dcgan-paper (Adam 2e-4, beta1 0.5), ttur (D 3e-4, G 1e-4, beta1 0.5), fast-digits "
-    "(G 2e-4, D 4e-4, beta1 0.5, label smoothing 0.1); flags given win (default: %(default)s)",
+    "(G 2e-4, D 4e-4, beta1 0.5, label smoothing 0.1), digits-in-minutes (alternating update, "
+    "batch 128, Adam 2e-3, beta1 0.5, EMA 0.99 with warm-up); flags given win "
+    "(default: %(default)s)",
     "disc_learning_rate": "Adam learning rate of the discriminator (default: --learning-rate)",
     "ema_decay": "keep an exponential moving average of the generator's weights with this "
     "decay (e.g. 0.999) and draw grids, samples and evaluations with it (default: 0, off)",
@@ -84,6 +86,22 @@ HELP = {
     "are 1 - S (default: 0, off)",
     "disc_steps": "K discriminator updates per generator update: every batch updates the "
     "discriminator, every K-th batch also the generator (default: %(default)s)",
+    "lr_warmup_steps": "raise both learning rates linearly from 0 over the first N steps "
+    "(default: 0, off)",
+    "lr_decay": "take both learning rates down to 0 by the run's last step (--steps, or --epochs "
+    "x batches), linearly or along a half cosine (default: %(default)s)",
+    "ema_warmup": "with --ema-decay D: the decay after n updates is min(D, (1 + n) / (10 + n)), "
+    "as TensorFlow's ExponentialMovingAverage with num_updates, so the average soon forgets "
+    "the starting weights",
+    "disc_dropout": "the discriminator's dropout rate (default: the model's; the tutorial's 0.3)",
+    "spectral_norm": "spectrally normalise the discriminator's Conv2D and Dense layers (Keras' "
+    "SpectralNormalization)",
+    "r1_gamma": "add the R1 penalty gamma/2 * |grad of D at the real images|^2 to the "
+    "discriminator's loss (default: 0, off)",
+    "diff_augment": "differentiable augmentation of every image the discriminator sees, real "
+    "and fake: translation, cutout or translation,cutout (default: off)",
+    "until_fid": "with --eval-every: end the run at the first measured FID at or below X; "
+    "--epochs/--steps become the most it may take (default: 0, off)",
     "strategy": "tf.distribute strategy: auto is MirroredStrategy over all GPUs when there are "
     "several, else default (one device); mirrored: this host's GPUs (without GPUs: its logical "
     "CPUs); multiworker: the hosts of TF_CONFIG. --batch-size stays the global batch "
@@ -93,7 +111,8 @@ HELP = {
 }
 
 # Where the field name's last word would mislead.
-METAVARS = {"keep_every": "N", "resume_from": "PATH", "steps_per_call": "K"}
+METAVARS = {"keep_every": "N", "resume_from": "PATH", "steps_per_call": "K", "disc_dropout": "R"}
+METAVARS |= {"diff_augment": "POLICY"}
 
 
 def preset_in_effect(config: TrainConfig) -> str:

@@ -8,10 +8,12 @@ The loop (`training.loop.train`) calls every hook at five moments, in list order
     on_checkpoint(state)                       after each checkpoint (also on Ctrl-C)
     on_train_end(state)                        once, when the run is complete (not on Ctrl-C)
 
-A hook overrides only what it needs. The loop writes its counters into `state` before
-`on_epoch_end`, `on_checkpoint` and `on_train_end`, so hooks may read `state.step` and
-`state.epoch` there. A hook that keeps a record a resume must continue (summaries, a journal)
-writes it at `on_checkpoint`: then the record holds exactly the steps the checkpoint holds.
+A hook overrides only what it needs. One that sets `stop_requested` (e.g. `--until-fid`) ends
+the run after the epoch's checkpoint, as if it were the last epoch. The loop writes its counters
+into `state` before `on_epoch_end`, `on_checkpoint` and `on_train_end`, so hooks may read
+`state.step` and `state.epoch` there. A hook that keeps a record a resume must continue
+(summaries, a journal) writes it at `on_checkpoint`: then the record holds exactly the steps the
+checkpoint holds.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ if TYPE_CHECKING:  # for the annotations only: hooks sit below everything that t
 
 class Hook:
     """A no-op at every moment; subclasses override the moments they care about."""
+
+    stop_requested: bool = False  # set to end the run after this epoch's checkpoint
 
     def on_train_begin(self, state: GanState) -> None:
         pass

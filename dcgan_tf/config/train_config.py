@@ -26,10 +26,12 @@ PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
 STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # distribute.py
 UPDATES = ("simultaneous", "alternating")
 GEN_NOISES = ("fresh", "same")
+LR_DECAYS = ("none", "linear", "cosine")  # options/schedule.py
+AUGMENTATIONS = ("translation", "cutout")  # options/diff_augment.py
 CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
 CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
 CHOICES |= {"update": UPDATES, "gen_noise": GEN_NOISES}
-CHOICES |= {"recipe": tuple(RECIPES), "strategy": STRATEGIES}
+CHOICES |= {"recipe": tuple(RECIPES), "strategy": STRATEGIES, "lr_decay": LR_DECAYS}
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,15 @@ class TrainConfig:
     ema_decay: float = 0.0  # moving average of the generator's weights for sampling (0: off)
     label_smoothing: float = 0.0  # one-sided: the discriminator's real targets are 1 - S
     disc_steps: int = 1  # discriminator updates per generator update
+    # Digits in minutes (issue 20, RECIPES.md): training options the tutorial does not have.
+    lr_warmup_steps: int = 0  # both rates rise linearly from 0 over the first N steps (0: off)
+    lr_decay: str = "none"  # none | linear | cosine: both rates fall to 0 by the run's end
+    ema_warmup: bool = False  # EMA decay min(D, (1 + n) / (10 + n)) after n updates, as TF's
+    disc_dropout: float | None = None  # the discriminator's dropout rate (None: the model's)
+    spectral_norm: bool = False  # spectral normalisation of the discriminator's layers
+    r1_gamma: float = 0.0  # R1 penalty gamma / 2 * |grad D(real)|^2 on D's loss (0: off)
+    diff_augment: str = ""  # e.g. translation,cutout: augment all images D sees ("": off)
+    until_fid: float = 0.0  # with --eval-every: stop at the first FID at or below this (0: off)
     # Scaling out (distribute.py): --batch-size stays the global batch, split over the replicas.
     strategy: str = "auto"  # auto (all GPUs if several) | default | mirrored | multiworker
     sync_batch_norm: bool = False  # batch norm over the global batch, not each replica's part
@@ -115,12 +126,31 @@ class TrainConfig:
         disc_rate = self.disc_learning_rate
         if disc_rate is not None and not 0 < disc_rate < float("inf"):
             raise UserError(f"--disc-learning-rate must be a positive number, got {disc_rate}")
-        recipe_options = self.ema_decay or self.label_smoothing or self.disc_steps > 1
-        if self.update == "alternating" and recipe_options:
+        if self.update == "alternating" and self.disc_steps > 1:
             raise UserError(
-                "--ema-decay, --label-smoothing and --disc-steps work with --update simultaneous "
-                "only (the alternating update has its own --gen-steps)"
+                "--disc-steps works with --update simultaneous only (the alternating update "
+                "has its own --gen-steps)"
             )
+        if self.lr_warmup_steps < 0:
+            raise UserError(
+                f"--lr-warmup-steps must be 0 (off) or more, got {self.lr_warmup_steps}"
+            )
+        if self.disc_dropout is not None and not 0 <= self.disc_dropout < 1:
+            raise UserError(f"--disc-dropout must be in [0, 1), got {self.disc_dropout}")
+        if not 0 <= self.r1_gamma < float("inf"):
+            raise UserError(f"--r1-gamma must be 0 (off) or a positive number, got {self.r1_gamma}")
+        augmentations = [name.strip() for name in self.diff_augment.split(",") if name.strip()]
+        for name in augmentations:
+            if name not in AUGMENTATIONS:
+                raise UserError(
+                    f"unknown --diff-augment {name!r}; choose from: {', '.join(AUGMENTATIONS)}"
+                )
+        if not 0 <= self.until_fid < float("inf"):
+            raise UserError(f"--until-fid must be 0 (off) or a positive FID, got {self.until_fid}")
+        if self.until_fid and not self.eval_every:
+            raise UserError("--until-fid needs --eval-every N: the FID is measured every N epochs")
+        if self.ema_warmup and not self.ema_decay:
+            raise UserError("--ema-warmup needs --ema-decay D (the decay it warms up to)")
         for name in ("beta1", "ema_decay", "label_smoothing"):
             if not 0 <= getattr(self, name) < 1:
                 flag = "--" + name.replace("_", "-")
@@ -143,7 +173,8 @@ class TrainConfig:
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise UserError(
-                    f"unknown --{name} {getattr(self, name)!r}; choose one of: {', '.join(allowed)}"
+                    f"unknown --{name.replace('_', '-')} {getattr(self, name)!r}; "
+                    f"choose one of: {', '.join(allowed)}"
                 )
 
     def to_json(self) -> str:

@@ -53,9 +53,14 @@ def load_run(
     model = checkpoint_model(path)
     if expected_model and model != expected_model:
         raise UserError(f"{path} holds a {model!r} model, not {expected_model!r} (--model)")
-    ema = config.ema_decay > 0
     state = build_state(
-        config.noise_dim, config.learning_rate, config.seed, model, config.channels, ema=ema
+        config.noise_dim,
+        config.learning_rate,
+        config.seed,
+        model,
+        config.channels,
+        ema=config.ema_decay > 0,
+        spectral_norm=config.spectral_norm,  # the discriminator restores with its own layers
     )
     restore(state, path)
     if state.generator_ema is not None:  # every use of a trained run samples the average

@@ -15,6 +15,8 @@ its fake batch). The noise comes in as one (draws, B, noise_dim) tensor drawn by
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import keras
 import tensorflow as tf
 
@@ -40,9 +42,16 @@ def make_alternating_step(
     loss_scales: tuple[DynamicLossScale, DynamicLossScale] | None = None,
     conditional: bool = False,
     jit_compile: bool = False,
+    *,
+    label_smoothing: float = 0.0,
+    after_generator_update: Callable[[], None] | None = None,
+    set_learning_rates: Callable[[], None] | None = None,
+    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    real_penalty: Callable[..., tf.Tensor] | None = None,
 ) -> TrainStep:
     """The alternating step, traced once: (images, noise (draws, B, D)[, labels]) -> the
-    discriminator's loss and the last generator update's loss."""
+    discriminator's loss and the last generator update's loss. The keyword options are those of
+    `tutorial.train_step.make_train_step`, at the same places of the step."""
     generator_loss = GENERATOR_LOSSES[gen_loss]
     logit = DISCRIMINATOR_LOGIT[loss_kind]
     gen_scale, disc_scale = loss_scales or (None, None)
@@ -52,13 +61,19 @@ def make_alternating_step(
             return [x, *labels] if labels else x
 
         def scored(x: tf.Tensor) -> tf.Tensor:
+            if augment is not None:  # (--diff-augment: real and fake images alike)
+                x = augment(x)
             return logit(as_float32(discriminator(with_labels(x), training=True)))
 
+        if set_learning_rates is not None:  # (--lr-warmup-steps, --lr-decay)
+            set_learning_rates()
         # 1. The discriminator: real images against fakes of the first noise batch. The fakes
         # are made outside the tape: this update changes D only.
         fakes = generator(with_labels(noise[0]), training=True)
         with tf.GradientTape() as disc_tape:
-            disc_loss = discriminator_loss(scored(images), scored(fakes))
+            disc_loss = discriminator_loss(scored(images), scored(fakes), label_smoothing)
+            if real_penalty is not None:  # (--r1-gamma)
+                disc_loss += real_penalty(scored, images)
             disc_target = scaled(disc_loss, disc_scale)  # float16 only: scaled up
         minimize(disc_tape, disc_target, discriminator, discriminator_optimizer, disc_scale)
 
@@ -70,6 +85,8 @@ def make_alternating_step(
                 gen_loss = generator_loss(scored(generator(with_labels(z), training=True)))
                 gen_target = scaled(gen_loss, gen_scale)
             minimize(gen_tape, gen_target, generator, generator_optimizer, gen_scale)
+            if after_generator_update is not None:  # (--ema-decay)
+                after_generator_update()
         return {"gen_loss": gen_loss, "disc_loss": disc_loss}
 
     draws = noise_draws(gen_steps, gen_noise)

@@ -10,6 +10,7 @@ from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
 from dcgan_tf.evaluation.collapse import CollapseWarning
 from dcgan_tf.evaluation.measure import QualityHook
+from dcgan_tf.evaluation.until_fid import UntilFid
 from dcgan_tf.reporting.journal import RunJournal
 from dcgan_tf.reporting.summaries import TensorBoardHook
 from dcgan_tf.run.best import BestCheckpoint
@@ -34,6 +35,8 @@ def standard_hooks(config: TrainConfig, device: str, data: str) -> list[Hook]:
             listeners=watchers,
         )
         hooks.append(quality)
+        if config.until_fid:
+            hooks.append(UntilFid(quality, config.until_fid))
     if config.tensorboard:
         hooks.append(TensorBoardHook(config, quality))
     hooks.append(RunJournal(config.out, device, data))

@@ -16,6 +16,7 @@ import tensorflow as tf
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.models.specs import MODEL_SPECS, ModelSpec
+from dcgan_tf.options.discriminator import set_dropout, with_spectral_norm
 from dcgan_tf.options.ema import copy_weights
 from dcgan_tf.options.precision import precision_policy
 
@@ -85,18 +86,25 @@ def build_state(
     disc_learning_rate: float | None = None,
     beta1: float = 0.9,
     ema: bool = False,
+    disc_dropout: float | None = None,
+    spectral_norm: bool = False,
 ) -> GanState:
     """Fresh models and optimizers; the same seed gives the same initial weights and noise.
 
     `precision` sets the layers' compute dtype; the variables are float32 under every policy.
     `disc_learning_rate` (None: `learning_rate`) and `beta1` are the recipe's Adam settings;
     `ema` adds the generator's moving average (`ema.py`), starting as a copy of the generator.
+    `disc_dropout` (None: the model's own) and `spectral_norm`: `options/discriminator.py`.
     """
     spec = MODEL_SPECS[model]
     keras.utils.set_random_seed(seed)
     with precision_policy(precision):
         generator = spec.make_generator(noise_dim, channels)
         discriminator = spec.make_discriminator(channels)
+        if disc_dropout is not None:
+            set_dropout(discriminator, disc_dropout)
+        if spectral_norm:
+            discriminator = with_spectral_norm(discriminator)
         generator_ema = spec.make_generator(noise_dim, channels) if ema else None
     if generator_ema is not None:
         copy_weights(generator, generator_ema)

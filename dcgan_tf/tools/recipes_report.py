@@ -4,6 +4,7 @@ measurement, and a plot of FID and classifier score against steps and against tr
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -125,17 +126,32 @@ def write_report(bench: dict, report: Path, plot: Path, notes: Sequence[str] = (
                 f"{p['max_share']:.0%} / {p['min_share']:.0%} | {p['recall']:.3f} | "
                 f"{p['coverage']:.3f} |"
             )
+    lines += kept_sections(report)
     write_atomic(report, ("\n".join(lines) + "\n").encode())
+
+
+def kept_sections(report: Path) -> list[str]:
+    """The old report's marked sections (`<!-- NAME:start -->` ... `<!-- NAME:end -->`, e.g.
+    `make time-to-quality`'s table), kept at the end of the new one."""
+    text = report.read_text() if report.exists() else ""
+    pattern = r"<!-- ([a-z-]+):start -->.*?<!-- \1:end -->"
+    return [part for match in re.finditer(pattern, text, flags=re.S) for part in ("", match[0])]
 
 
 def changed_values(values: dict) -> str:
     """The values where a run departs from the tutorial's defaults, as flags."""
     default = TrainConfig()
-    changed = [
-        f"--{name.replace('_', '-')} {value:g}"
-        for name, value in values.items()
-        if value is not None and value != getattr(default, name)
-    ]
+    changed = []
+    for name, value in values.items():
+        if value is None or value == getattr(default, name):
+            continue
+        flag = f"--{name.replace('_', '-')}"
+        if isinstance(value, bool):  # an on/off option: the flag alone
+            changed.append(flag)
+        else:
+            changed.append(
+                f"{flag} {value:g}" if isinstance(value, float | int) else f"{flag} {value}"
+            )
     return " ".join(changed) or "the tutorial's (Adam 1e-4, beta1 0.9)"
 
 

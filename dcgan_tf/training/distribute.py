@@ -188,8 +188,10 @@ class Distribution(OneDevice):
 
         return parts()
 
-    def stepper(self, state: GanState, config: TrainConfig) -> ReplicatedStepper:
-        return ReplicatedStepper(state, config, self.strategy)
+    def stepper(
+        self, state: GanState, config: TrainConfig, total_steps: int = 0
+    ) -> ReplicatedStepper:
+        return ReplicatedStepper(state, config, self.strategy, total_steps)
 
 
 def copy_latest_checkpoint(source: Path, target: Path) -> None:

@@ -68,7 +68,8 @@ def train(
     steps_per_epoch = math.ceil(len(images) / config.batch_size)
     # --steps counts steps (the last epoch may end early); otherwise --epochs counts epochs.
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
-    train_steps = devices.stepper(state, config)  # the tutorial's train_step, or a faster form
+    total_steps = config.steps or epochs * steps_per_epoch  # where --lr-decay ends
+    train_steps = devices.stepper(state, config, total_steps)  # the tutorial's train_step
     hooks = [ProgressGrids(config.out, config.channels, config.snapshot_steps, log), *hooks]
     if config.keep_every:
         hooks.append(KeepEvery(config.checkpoint_dir, config.keep_every, log))
@@ -123,9 +124,13 @@ def train(
                 hook.on_epoch_end(epoch, state)
 
             # 4. ... then a checkpoint every `save_every` epochs and after the last one.
-            if epoch % config.save_every == 0 or epoch == epochs or count.reached(config.steps):
+            last = epoch == epochs or count.reached(config.steps)
+            last |= any(hook.stop_requested for hook in hooks)  # (--until-fid reached)
+            if epoch % config.save_every == 0 or last:
                 save_checkpoint()
             log(f"Time for epoch {epoch} is {time.time() - start} sec")
+            if last:
+                break
 
     # 5. The run is complete: the final loss plot, and the hooks' last word (the GIF, ...).
     count.sync()

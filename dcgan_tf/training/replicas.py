@@ -101,7 +101,13 @@ class ReplicatedStepper:
     --precision as on one device.
     """
 
-    def __init__(self, state: GanState, config: TrainConfig, strategy: tf.distribute.Strategy):
+    def __init__(
+        self,
+        state: GanState,
+        config: TrainConfig,
+        strategy: tf.distribute.Strategy,
+        total_steps: int = 0,
+    ) -> None:
         self.state, self.strategy = state, strategy
         self.loss_scales = None
         if config.precision == "mixed_float16":
@@ -110,7 +116,7 @@ class ReplicatedStepper:
         if config.update != "simultaneous":
             raise UserError("--strategy trains with --update simultaneous only (the tutorial's)")
         # The tutorial's step, untraced: it is traced inside strategy.run below.
-        update = make_step(state, config, self.loss_scales).python_function
+        update = make_step(state, config, self.loss_scales, total_steps).python_function
 
         def replica_step(noise: tf.Tensor, start: tf.Tensor, images: tf.Tensor, *labels):
             own_noise = noise[start : start + tf.shape(images)[0]]  # the rows of its images

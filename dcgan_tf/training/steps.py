@@ -32,8 +32,11 @@ import tensorflow as tf
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.alternating import make_alternating_step, noise_draws
+from dcgan_tf.options.diff_augment import make_diff_augment
 from dcgan_tf.options.ema import make_ema_update
 from dcgan_tf.options.precision import DynamicLossScale
+from dcgan_tf.options.r1 import make_r1_penalty
+from dcgan_tf.options.schedule import make_rate_update
 from dcgan_tf.run.checkpoints import GanState, build_state
 from dcgan_tf.tutorial.dataset import make_dataset
 from dcgan_tf.tutorial.train_step import TrainStep, make_train_step
@@ -58,6 +61,8 @@ class OneDevice:
             disc_learning_rate=config.disc_learning_rate,
             beta1=config.beta1,
             ema=config.ema_decay > 0,
+            disc_dropout=config.disc_dropout,
+            spectral_norm=config.spectral_norm,
         )
 
     def epoch_batches(
@@ -66,14 +71,32 @@ class OneDevice:
         """One epoch's shuffled batches, `skip` of them already trained on."""
         return make_dataset(data, config.batch_size, config.seed, epoch, skip, labels)
 
-    def stepper(self, state: GanState, config: TrainConfig) -> Stepper:
-        return Stepper(state, config)
+    def stepper(self, state: GanState, config: TrainConfig, total_steps: int = 0) -> Stepper:
+        return Stepper(state, config, total_steps)
 
 
-def make_step(state: GanState, config: TrainConfig, loss_scales: tuple | None) -> TrainStep:
-    """The traced train step of `config`: the tutorial's, or the course models' alternating one."""
+def make_step(
+    state: GanState, config: TrainConfig, loss_scales: tuple | None, total_steps: int = 0
+) -> TrainStep:
+    """The traced train step of `config`: the tutorial's, or the course models' alternating one.
+    `total_steps`: the run's length, where `--lr-decay` ends."""
     nets = nets_of(state)
     conditional, jit_compile = state.spec.conditional, config.jit_compile
+    options = dict(  # the options of dcgan_tf/options/ that both update orders take
+        label_smoothing=config.label_smoothing,
+        after_generator_update=ema_update(state, config.ema_decay, config.ema_warmup),
+        set_learning_rates=make_rate_update(
+            state.generator_optimizer,
+            config.learning_rate,
+            state.discriminator_optimizer,
+            config.disc_learning_rate or config.learning_rate,
+            config.lr_warmup_steps,
+            config.lr_decay,
+            total_steps or config.steps,
+        ),
+        augment=image_augment(state, config.diff_augment),
+        real_penalty=make_r1_penalty(config.r1_gamma),
+    )
     if config.update == "alternating":
         return make_alternating_step(
             *nets,
@@ -84,6 +107,7 @@ def make_step(state: GanState, config: TrainConfig, loss_scales: tuple | None) -
             loss_scales,
             conditional,
             jit_compile,
+            **options,
         )
     return make_train_step(
         *nets,
@@ -91,10 +115,9 @@ def make_step(state: GanState, config: TrainConfig, loss_scales: tuple | None) -
         conditional,
         jit_compile,
         loss_kind=state.spec.loss,
-        label_smoothing=config.label_smoothing,
         disc_steps=config.disc_steps,
-        after_generator_update=ema_update(state, config.ema_decay),
         loss_scales=loss_scales,
+        **options,
     )
 
 
@@ -102,7 +125,7 @@ class Stepper:
     """The train step(s) of `config` for `state`; `stepper(group)` trains on each batch of the
     group in order and returns one `{"gen_loss": float, "disc_loss": float}` per batch."""
 
-    def __init__(self, state: GanState, config: TrainConfig) -> None:
+    def __init__(self, state: GanState, config: TrainConfig, total_steps: int = 0) -> None:
         self.state, self.noise_dim = state, config.noise_dim
         self.loss_scales = None
         if config.precision == "mixed_float16":
@@ -110,7 +133,7 @@ class Stepper:
         self.draws = None  # simultaneous: one (B, noise_dim) batch; alternating: stacked draws
         if config.update == "alternating":
             self.draws = noise_draws(config.gen_steps, config.gen_noise)
-        self.train_step = make_step(state, config, self.loss_scales)
+        self.train_step = make_step(state, config, self.loss_scales, total_steps)
         self.multi = None
         if config.steps_per_call > 1:
             image_shape = tuple(state.generator.outputs[0].shape[1:])
@@ -172,13 +195,25 @@ def nets_of(state: GanState) -> tuple:
     )
 
 
-def ema_update(state: GanState, decay: float) -> Callable[[], None] | None:
-    """--ema-decay: the EMA step run after each generator update; None when off."""
+def ema_update(state: GanState, decay: float, warmup: bool) -> Callable[[], None] | None:
+    """--ema-decay: the EMA step run after each generator update; None when off. --ema-warmup
+    counts the generator's updates by its optimizer's (saved) update count."""
     if not decay:
         return None
     if state.generator_ema is None:
         raise UserError("--ema-decay needs a state built with its EMA generator (build_state ema)")
-    return make_ema_update(state.generator, state.generator_ema, decay)
+    updates = state.generator_optimizer.iterations if warmup else None
+    return make_ema_update(state.generator, state.generator_ema, decay, updates)
+
+
+def image_augment(state: GanState, policy: str) -> Callable[[tf.Tensor], tf.Tensor] | None:
+    """--diff-augment for a model of (B, H, W, C) images; the one-hidden-layer GAN's are flat."""
+    if policy and len(state.generator.outputs[0].shape) != 4:
+        raise UserError(
+            f"--diff-augment shifts and cuts 2-D images; the {state.spec.name} model's "
+            "images are flat vectors"
+        )
+    return make_diff_augment(policy, state.noise_rng)
 
 
 def same_shape_runs(group: list[Batch]) -> Iterator[list[Batch]]:

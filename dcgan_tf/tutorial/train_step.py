@@ -4,7 +4,9 @@
 is a pure function of (images, noise[, labels]): the loop draws the noise (the notebook draws it
 inside the step), so tests, benchmarks and distribution strategies can call the very same step
 with noise of their own. Its defaults are the notebook's step exactly; the keyword options are
-the recipes' (`--label-smoothing`, `--disc-steps`, `--ema-decay`) and float16's loss scaling.
+the recipes' (`--label-smoothing`, `--disc-steps`, `--ema-decay`, and the options of
+`dcgan_tf/options/` passed in as functions: learning-rate schedule, augmentation, R1 penalty)
+and float16's loss scaling.
 """
 
 from __future__ import annotations
@@ -33,6 +35,9 @@ def make_train_step(
     disc_steps: int = 1,
     after_generator_update: Callable[[], None] | None = None,
     loss_scales: tuple | None = None,
+    set_learning_rates: Callable[[], None] | None = None,
+    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
+    real_penalty: Callable[..., tf.Tensor] | None = None,
 ) -> TrainStep:
     """The tutorial's `train_step(images, noise)`, traced once for any batch size (the last,
     partial batch of an epoch included); a conditional model's step also takes the labels.
@@ -42,8 +47,11 @@ def make_train_step(
     The recipe options, off by default: `label_smoothing` S asks 1 - S of real images;
     `disc_steps` K updates the generator on every K-th batch only (counted by the
     discriminator's optimizer, so it survives a resume); `after_generator_update` runs right
-    after each generator update (the EMA, `options/ema.py`). `loss_scales` (generator's,
-    discriminator's `options.precision.DynamicLossScale`): float16 only.
+    after each generator update (the EMA, `options/ema.py`); `set_learning_rates` runs first
+    (`options/schedule.py`); `augment` transforms every image the discriminator sees, real or
+    fake (`options/diff_augment.py`); `real_penalty(score, images)` is added to the
+    discriminator's loss (`options/r1.py`). `loss_scales` (generator's, discriminator's
+    `options.precision.DynamicLossScale`): float16 only.
     """
     generator_loss = GENERATOR_LOSSES[gen_loss]
     logit = DISCRIMINATOR_LOGIT[loss_kind]
@@ -54,8 +62,12 @@ def make_train_step(
             return [x, *labels] if labels else x  # the tutorial's models take x alone
 
         def score(x: tf.Tensor) -> tf.Tensor:  # the discriminator's logit, in float32 also
+            if augment is not None:  # (--diff-augment: real and fake images alike)
+                x = augment(x)
             return logit(as_float32(discriminator(with_labels(x), training=True)))  # in 16 bits
 
+        if set_learning_rates is not None:  # (--lr-warmup-steps, --lr-decay)
+            set_learning_rates()
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
             # 1. Turn the noise into fakes: one per real image in the batch.
             generated_images = generator(with_labels(noise), training=True)
@@ -65,6 +77,8 @@ def make_train_step(
             # 3. The generator wants fakes called real; the discriminator wants both right.
             gen_loss = generator_loss(fake_output)
             disc_loss = discriminator_loss(real_output, fake_output, label_smoothing)
+            if real_penalty is not None:  # (--r1-gamma: keep D flat on the real images)
+                disc_loss += real_penalty(score, images)
             # (float16 only: scaled up, so that small gradients survive in 16 bits.)
             gen_target, disc_target = scaled(gen_loss, gen_scale), scaled(disc_loss, disc_scale)
 
