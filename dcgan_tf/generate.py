@@ -92,6 +92,7 @@ HELP = {
     "batch instead of each replica's part (Keras' synchronized=True)",
 }
 
+MEMORY_FLAGS = ("batch_size", "noise_dim", "eval_samples")
 # Where the field name's last word would mislead.
 METAVARS = {"keep_every": "N", "resume_from": "PATH", "steps_per_call": "K"}
 
@@ -160,7 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     gif_only = build_parser().parse_args(argv).gif_only  # --help and flag errors answer here
     given = vars(build_parser(only_given=True).parse_args(argv))
     given.pop("gif_only", None)
-    return run_command(lambda: run(given, gif_only))
+    # The flags that size memory, for the one line an allocation too large for it becomes.
+    sizes = {name: given.get(name, getattr(TrainConfig, name)) for name in MEMORY_FLAGS}
+    sizes = {"--" + name.replace("_", "-"): value for name, value in sizes.items()}
+    return run_command(lambda: run(given, gif_only), sizes)
 
 
 def run(given: dict, gif_only: bool) -> int:
