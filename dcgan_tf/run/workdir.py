@@ -75,8 +75,10 @@ def open_run(
     check_resumable(config, saved, log)  # before restoring: another shape would not restore
     restored = restore_latest(state, manager)
     check_unfinished_epoch(config, saved, int(state.epoch_step))
-    finished = nothing_to_train(config, state) if restored else ""
-    if finished:  # a finished run asked for less: nothing to do, nothing rewritten
+    # A finished run asked for less: nothing to do, nothing rewritten. (After --resume-from
+    # went back, the GIF and histories are redrawn to match the checkpoint gone back to.)
+    finished = nothing_to_train(config, state) if restored and not config.resume_from else ""
+    if finished:
         return Run(config, state, manager, LossHistory(), finished)
     save_config(config, out)
     save_config(config, checkpoint_dir)
