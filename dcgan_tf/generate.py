@@ -211,6 +211,7 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     from dcgan_tf.options.devices import describe_device, select_device
     from dcgan_tf.options.fast import resolve_fast
     from dcgan_tf.reporting.standard_hooks import standard_hooks
+    from dcgan_tf.run.budget import check_training_memory
     from dcgan_tf.training.distribute import Distribution
     from dcgan_tf.training.loop import TrainingInterrupted, train
 
@@ -222,6 +223,7 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     distribution = Distribution.for_config(config)  # before any op: TF's rule for multiworker
     source = config.data_dir or "tensorflow-datasets"
     images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
+    check_training_memory(config, len(images))  # before the models are built
     data = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
     print(f"Data: {data}")
     preset = preset_in_effect(config)

@@ -213,9 +213,27 @@ def test_generate_noise_dim_100000000_through_the_real_command_is_one_line(finis
     done = cli("generate", *flags, cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr.startswith(
-        "error: out of memory: --noise-dim 100000000 asked for an array of shape (100000000, "
+        "error: --noise-dim 100000000: holding the models' 1,254,401,289,409 parameters needs "
+        "about 25.1 TB of memory; "
     )
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr + done.stdout
+
+
+def test_a_batch_beyond_the_memory_is_refused_before_the_models_are_built(
+    finished, tmp_path, monkeypatch, capsys
+):
+    from dcgan_tf.common import limits
+    from dcgan_tf.run import budget
+
+    monkeypatch.setattr(limits, "available_memory", lambda: 100_000_000)  # a 100 MB machine
+    monkeypatch.setattr(budget, "ORDINARY_BATCH", 0)  # 200 images are no ordinary batch now
+    flags = ["--data-dir", str(finished / "mnist"), "--out", str(tmp_path / "out")]
+    assert exit_status("generate", [*flags, "--checkpoint-dir", str(tmp_path / "ck")]) == 2
+    assert the_error_line(capsys) == (
+        "error: --batch-size 256: a train step on 200 images needs about 186.3 MB of memory; "
+        "100.0 MB is available; ask for less"
+    )
+    assert not list((tmp_path / "ck").glob("ckpt-*"))
 
 
 def test_export_to_an_existing_file_is_one_line_and_exit_two(finished, tmp_path, capsys):
