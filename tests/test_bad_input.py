@@ -142,7 +142,7 @@ def test_a_walk_beyond_the_memory_is_one_line_naming_its_flags(finished, tmp_pat
 def test_evaluate_num_beyond_the_memory_is_one_line_before_anything_loads(finished, capsys):
     assert exit_status("evaluate", [*reader_flags(finished), "--num", str(10**12)]) == 2
     assert the_error_line(capsys).startswith(
-        "error: --num 1000000000000: evaluating 1000000000000 samples needs about 4096.0 TB"
+        "error: --num 1000000000000: evaluating 1000000000000 samples needs about 8192.0 TB"
     )
 
 

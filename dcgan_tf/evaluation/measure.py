@@ -60,7 +60,7 @@ class GeneratorSampler:
         noise = draw_noise(spec, num, self.state.generator.inputs[0].shape[1], seed)
         labels = np.arange(num) % NUM_CLASSES if spec.conditional else None
         pixels = generate_pixels(self.state, noise, labels)
-        return Samples(pixels[..., 0], labels)  # scaled a batch at a time: 4x less memory
+        return Samples(to_model_range(pixels[..., 0]), labels)
 
 
 def evaluate_samples(

@@ -9,9 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 EPS = 1e-12
-# Memory an evaluation takes per sample, all told: its noise and uint8 pixels, its 128 features
-# (float32, then two float64 copies for FID), its probabilities and k-NN radius.
-BYTES_PER_SAMPLE = 4096
+# Memory an evaluation takes per sample, all told: its noise, its pixels (uint8, then float32),
+# its 128 features (float32, then two float64 copies for FID), its probabilities, k-NN radius.
+BYTES_PER_SAMPLE = 8192
 
 
 def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray) -> float:
@@ -110,7 +110,7 @@ def precision_recall_coverage(
     The fakes are taken `chunk` at a time: memory grows with the number of fakes, not with
     reals x fakes.
     """
-    real_radii, fake_radii = knn_radii(real, k), knn_radii(fake, k)
+    real_radii, fake_radii = knn_radii(real, k, chunk), knn_radii(fake, k, chunk)
     realistic = np.zeros(len(fake), bool)  # fake j inside some real ball
     recalled = np.zeros(len(real), bool)  # real i inside some fake ball
     covered = np.zeros(len(real), bool)  # real i's ball holds some fake
