@@ -142,7 +142,7 @@ def invocations(draw, train: bool = False) -> tuple[str, list[Flag], list[str]]:
     """A command, one to three of its flags at edge values, and its whole argv. With `train`,
     generate trains one more step (else its run is finished: it checks and stops)."""
     command = draw(st.sampled_from(sorted(COMMANDS)))
-    count = draw(st.sampled_from([1, 1, 2, 3]))  # one flag at a time, most often
+    count = min(draw(st.sampled_from([1, 1, 2, 3])), len(FLAGS[command]))  # mostly one
     chosen = draw(st.lists(st.sampled_from(FLAGS[command]), min_size=count, max_size=count,
                            unique_by=lambda flag: flag.option))  # fmt: skip
     argv = list(BASE[command]) + (["--steps=2"] if train and command == "generate" else [])
