@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, import_tensorflow, run_command
+from dcgan_tf.cli import Parser, import_tensorflow, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import keep_marker, kept_below, write_atomic
 from dcgan_tf.common.progress import ProgressBar
@@ -139,7 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "holds below its marker line). Takes about 26 minutes on 2 cores with the MNIST test "
         "split.",
     )
-    parser.add_argument("--data-dir", help="MNIST IDX files (default: random pixels)")
+    parser.add_argument(
+        "--data-dir", type=path_arg, help="MNIST IDX files (default: random pixels)"
+    )
     parser.add_argument("--split", default="test", help="(default: %(default)s)")
     parser.add_argument("--images", type=int, default=0, help="first N images (0: the split)")
     parser.add_argument(
@@ -149,7 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--steps", type=int, default=4, help="timed calls of each step per round (default: 4)"
     )
-    parser.add_argument("--out", default="BENCHMARKS.md", help="the report (default: %(default)s)")
+    parser.add_argument(
+        "--out", type=path_arg, default="BENCHMARKS.md", help="the report (default: %(default)s)"
+    )
     parser.add_argument(
         "--quick", action="store_true", help="one tiny round of a few cases; no report file (CI)"
     )

@@ -8,11 +8,12 @@ import logging
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
 from typing import NoReturn
 
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.limits import is_out_of_memory, out_of_memory_line
 from dcgan_tf.config import MODELS
 
 
@@ -23,9 +24,21 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see {self.prog} --help)\n")
 
 
-def run_command(command: Callable[[], int]) -> int:
+def path_arg(text: str) -> str:
+    """A path flag's value: an empty one would silently mean the current folder or the default."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty path names no file or folder")
+    return text
+
+
+def run_command(command: Callable[[], int], sizes: Mapping[str, object] | None = None) -> int:
     """Run `command`: a UserError becomes `error: ...` on stderr and its exit status, and so
-    does a failing file operation (a folder that cannot be written, a full disk); Ctrl-C 130."""
+    does a failing file operation (a folder that cannot be written, a full disk); Ctrl-C 130.
+
+    Running out of memory anywhere is one line too (exit 2), naming the flag of `sizes` (the
+    command's flags that size memory, with their values) that asked for it: the last resort
+    behind the checks each command makes up front where the size can be computed.
+    """
     try:
         return command()
     except UserError as err:
@@ -37,18 +50,27 @@ def run_command(command: Callable[[], int]) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except Exception as err:
+        if not is_out_of_memory(err):
+            raise
+        print(f"error: {out_of_memory_line(err, sizes or {})}", file=sys.stderr)
+        return 2
 
 
 def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
     """--checkpoint-dir, --checkpoint, --best and --model: which run's generator a command uses."""
     parser.add_argument(
         "--checkpoint-dir",
+        type=path_arg,
         default="checkpoints",
         metavar="DIR",
         help="the run: its newest checkpoint and its config.json (default: %(default)s)",
     )
     parser.add_argument(
-        "--checkpoint", metavar="PATH", help="a checkpoint prefix such as checkpoints/ckpt-3"
+        "--checkpoint",
+        type=path_arg,
+        metavar="PATH",
+        help="a checkpoint prefix such as checkpoints/ckpt-3",
     )
     parser.add_argument(
         "--best",

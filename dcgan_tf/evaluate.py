@@ -20,10 +20,12 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, path_arg, run_command
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.files import write_atomic
+from dcgan_tf.common.files import check_writable_folder, write_atomic
+from dcgan_tf.common.limits import check_seed, require_memory
 from dcgan_tf.config import TrainConfig, load_saved_config
+from dcgan_tf.evaluation.metrics import BYTES_PER_SAMPLE
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -35,29 +37,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add = parser.add_argument
     add_checkpoint_flags(parser)
-    add("--images", metavar="NPY", help="evaluate these uint8 (N, 28, 28) images instead")
+    add(
+        "--images",
+        type=path_arg,
+        metavar="NPY",
+        help="evaluate these uint8 (N, 28, 28) images instead",
+    )
     add("--num", type=int, default=10000, help="samples to draw (default: %(default)s)")
     add("--seed", type=int, default=0, help="seed of the sampled noise (default: %(default)s)")
     add(
         "--classifier",
+        type=path_arg,
         metavar="PATH",
         help="a classifier bundle (.keras with .json and .reference.npz beside it); default: "
         "CHECKPOINT_DIR/classifier-<dataset>.keras, trained there if missing",
     )
     add("--dataset", choices=("mnist", "fashion_mnist"), help="default: the run's, else mnist")
-    add("--data-dir", metavar="DIR", help="data to train the classifier from; default: the run's")
-    add("--out", metavar="DIR", help="where metrics.json goes; default: the run's output folder")
+    add(
+        "--data-dir",
+        type=path_arg,
+        metavar="DIR",
+        help="data to train the classifier from; default: the run's",
+    )
+    add(
+        "--out",
+        type=path_arg,
+        metavar="DIR",
+        help="where metrics.json goes; default: the run's output folder",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return run_command(lambda: run(args))
+    return run_command(lambda: run(args), {"--num": args.num})
 
 
 def run(args: argparse.Namespace) -> int:
     if args.num < 10:
         raise UserError(f"--num must be at least 10, got {args.num}")
+    check_seed(args.seed)
+    # Before TensorFlow loads: the images (a memory map) and the memory their evaluation takes.
+    images = load_images(Path(args.images)) if args.images else None
+    count = args.num if images is None else len(images)
+    request = f"--num {args.num}" if images is None else f"--images {args.images}"
+    require_memory(count * BYTES_PER_SAMPLE, f"{request}: evaluating {count} samples")
     # The run: the folder of --checkpoint if given, and the config saved there.
     run_dir = Path(args.checkpoint).parent if args.checkpoint else Path(args.checkpoint_dir)
     run_config = load_saved_config(run_dir) or TrainConfig()
@@ -65,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     data_dir = args.data_dir if args.data_dir is not None else run_config.data_dir
     if dataset == "folder":
         raise UserError("the quality metrics are for MNIST-like digits; pass --dataset mnist")
-    out = Path(args.out or run_config.out)
+    out = check_writable_folder(args.out or run_config.out, "--out")
     import_tensorflow()
     from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.evaluation.measure import evaluate_samples, format_table, real_data_metrics
@@ -78,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
     path = args.classifier or classifier_path(classifier_dir, dataset)
     if args.classifier and not Path(args.classifier).exists():
         raise UserError(f"--classifier {args.classifier}: no such file")
-    samples, source = draw_samples(args)  # first: a bad --images or checkpoint fails at once
+    samples, source = draw_samples(args, images)  # first: a bad checkpoint fails at once
     classifier = load_or_train_classifier(path, dataset, data_dir)
     print(f"Evaluating {len(samples.images)} samples of {source}")
     metrics = evaluate_samples(samples, classifier)
@@ -98,25 +122,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def draw_samples(args: argparse.Namespace):
-    """The images to evaluate, and a description of where they came from."""
+def draw_samples(args: argparse.Namespace, images: np.ndarray | None):
+    """The images to evaluate (`images`, else the generator's), and where they came from."""
     from dcgan_tf.evaluation.measure import GeneratorSampler, Samples
     from dcgan_tf.generator.sampling import load_run
-    from dcgan_tf.tutorial.dataset import to_model_range
 
-    if args.images:
-        return Samples(to_model_range(load_images(Path(args.images)))), args.images
+    if images is not None:
+        return Samples(images), args.images  # uint8: scaled a batch at a time
     state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
     source = f"{path} ({config.model}, epoch {int(state.epoch)}, step {int(state.step)})"
     return GeneratorSampler(state, config.channels).sample(args.num, args.seed), source
 
 
 def load_images(path: Path) -> np.ndarray:
-    """uint8 (N, 28, 28) images from a .npy file."""
+    """uint8 (N, 28, 28) images from a .npy file, memory-mapped: read a batch at a time."""
     try:
-        images = np.load(path, allow_pickle=False)
+        images = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as err:
         raise UserError(f"--images {path}: not a readable .npy file ({err})") from None
+    if not isinstance(images, np.ndarray):  # an .npz archive
+        raise UserError(f"--images {path}: an .npz archive, not one .npy array")
     if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
         raise UserError(
             f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, 28, 28)"

@@ -22,7 +22,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, path_arg, run_command
+from dcgan_tf.common.files import check_writable_folder
 
 SAVED_MODEL = "saved_model"
 KERAS_FILE = "generator.keras"
@@ -36,7 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
         "SavedModel (noise -> uint8 images) and a .keras file.",
     )
     add_checkpoint_flags(parser)
-    parser.add_argument("--out", required=True, metavar="DIR", help="folder to write into")
+    parser.add_argument(
+        "--out", type=path_arg, required=True, metavar="DIR", help="folder to write into"
+    )
     return parser
 
 
@@ -46,6 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    check_writable_folder(args.out, "--out")  # before the checkpoint loads
     state, config, path = load_checkpoint_run(args)
     written = export_generator(state, config.noise_dim, config.channels, Path(args.out))
     print(f"Exported the {state.spec.name} generator of {path} to {written}")

@@ -110,6 +110,7 @@ HELP = {
     "batch instead of each replica's part (Keras' synchronized=True)",
 }
 
+MEMORY_FLAGS = ("batch_size", "noise_dim", "eval_samples")
 # Where the field name's last word would mislead.
 METAVARS = {"keep_every": "N", "resume_from": "PATH", "steps_per_call": "K", "disc_dropout": "R"}
 METAVARS |= {"diff_augment": "POLICY"}
@@ -179,7 +180,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     gif_only = build_parser().parse_args(argv).gif_only  # --help and flag errors answer here
     given = vars(build_parser(only_given=True).parse_args(argv))
     given.pop("gif_only", None)
-    return run_command(lambda: run(given, gif_only))
+    # The flags that size memory, for the one line an allocation too large for it becomes.
+    sizes = {name: given.get(name, getattr(TrainConfig, name)) for name in MEMORY_FLAGS}
+    sizes = {"--" + name.replace("_", "-"): value for name, value in sizes.items()}
+    return run_command(lambda: run(given, gif_only), sizes)
 
 
 def run(given: dict, gif_only: bool) -> int:
@@ -226,6 +230,7 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     from dcgan_tf.options.devices import describe_device, select_device
     from dcgan_tf.options.fast import resolve_fast
     from dcgan_tf.reporting.standard_hooks import standard_hooks
+    from dcgan_tf.run.budget import check_training_memory
     from dcgan_tf.training.distribute import Distribution
     from dcgan_tf.training.loop import TrainingInterrupted, train
 
@@ -237,6 +242,7 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     distribution = Distribution.for_config(config)  # before any op: TF's rule for multiworker
     source = config.data_dir or "tensorflow-datasets"
     images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
+    check_training_memory(config, len(images))  # before the models are built
     data = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
     print(f"Data: {data}")
     preset = preset_in_effect(config)

@@ -23,9 +23,12 @@ from dcgan_tf.cli import (
     add_checkpoint_flags,
     add_label_flag,
     load_checkpoint_run,
+    path_arg,
     run_command,
 )
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import check_writable_folder
+from dcgan_tf.common.limits import check_seed, require_memory
 
 METHODS = ("linear", "slerp")
 
@@ -44,7 +47,12 @@ def build_parser() -> argparse.ArgumentParser:
     add("--method", choices=(*METHODS, "both"), default="both", help="(default: %(default)s)")
     add("--seed", type=int, default=0, help="seed of the endpoints (default: %(default)s)")
     add_label_flag(parser, "conditional models: every row's digit (default: row r shows digit r)")
-    add("--out", metavar="DIR", help="output folder (default: the run's output folder)")
+    add(
+        "--out",
+        type=path_arg,
+        metavar="DIR",
+        help="output folder (default: the run's output folder)",
+    )
     return parser
 
 
@@ -55,22 +63,28 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return sweep.main(argv[1:], prog="python -m dcgan_tf.interpolate sweep")
     args = build_parser().parse_args(argv)
-    return run_command(lambda: run(args))
+    return run_command(lambda: run(args), {"--rows": args.rows, "--steps": args.steps})
 
 
 def run(args: argparse.Namespace) -> int:
     if args.rows < 1 or args.steps < 2:
         raise UserError("--rows must be at least 1 and --steps at least 2 (the two endpoints)")
+    check_seed(args.seed)
+    if args.out:
+        check_writable_folder(args.out, "--out")
     state, config, path = load_checkpoint_run(args)
-    from dcgan_tf.generator.sampling import digit_rows, draw_noise
+    from dcgan_tf.generator.sampling import digit_rows, draw_noise, walk_image_bytes
 
+    count = args.rows * args.steps
+    request = f"--rows {args.rows} x --steps {args.steps}: {count} images"
+    require_memory(count * walk_image_bytes(config.noise_dim, config.channels), request)
     if args.label is not None and not state.spec.conditional:
         raise UserError(
             f"{path} holds a {state.spec.name!r} model; --label needs cdcgan or carpedm20"
         )
     endpoints = draw_noise(state.spec, 2 * args.rows, config.noise_dim, args.seed).numpy()
     labels = digit_rows(args.rows, args.label) if state.spec.conditional else None
-    out = Path(args.out or config.out)
+    out = check_writable_folder(args.out or config.out, "--out")
     methods = METHODS if args.method == "both" else (args.method,)
     for method in methods:
         grid, gif = interpolate(state, endpoints, labels, method, args.steps, config.channels, out)

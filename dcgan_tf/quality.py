@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, import_tensorflow, run_command
+from dcgan_tf.cli import Parser, import_tensorflow, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import keep_marker, kept_below, write_atomic
 from dcgan_tf.config import TrainConfig
@@ -23,18 +23,29 @@ from dcgan_tf.config import TrainConfig
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m dcgan_tf.quality", description=__doc__)
     add = parser.add_argument
-    add("--data-dir", default="../shared/data/mnist", help="offline data (default: %(default)s)")
+    add(
+        "--data-dir",
+        type=path_arg,
+        default="../shared/data/mnist",
+        help="offline data (default: %(default)s)",
+    )
     add("--split", default="test", choices=("train", "test"), help="(default: %(default)s)")
     add("--epochs", type=int, default=25, help="epochs to train (default: %(default)s)")
     add("--eval-every", type=int, default=5, help="epochs between measurements (default: 5)")
     add("--num", type=int, default=10000, help="samples of the final evaluation (default: 10000)")
     add(
         "--workdir",
+        type=path_arg,
         default="runs/quality",
         help="run folder, started afresh (default: %(default)s)",
     )
-    add("--classifier-dir", default="checkpoints", help="where the classifier is kept")
-    add("--report", default="QUALITY.md", help="(default: %(default)s)")
+    add(
+        "--classifier-dir",
+        type=path_arg,
+        default="checkpoints",
+        help="where the classifier is kept",
+    )
+    add("--report", type=path_arg, default="QUALITY.md", help="(default: %(default)s)")
     return parser
 
 

@@ -27,9 +27,10 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, import_tensorflow, run_command
+from dcgan_tf.cli import Parser, import_tensorflow, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
+from dcgan_tf.common.limits import check_seed
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.config.recipes import RECIPE_FIELDS, RECIPES
 from dcgan_tf.tools.recipes_report import TUTORIAL_STEPS, final_fid, write_report
@@ -38,7 +39,12 @@ from dcgan_tf.tools.recipes_report import TUTORIAL_STEPS, final_fid, write_repor
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m dcgan_tf.recipes_bench", description=__doc__)
     add = parser.add_argument
-    add("--data-dir", default="../shared/data/mnist", help="offline data (default: %(default)s)")
+    add(
+        "--data-dir",
+        type=path_arg,
+        default="../shared/data/mnist",
+        help="offline data (default: %(default)s)",
+    )
     add("--split", default="test", choices=("train", "test"), help="(default: %(default)s)")
     add("--steps", type=int, default=TUTORIAL_STEPS, help="steps per run (default: %(default)s)")
     add("--seeds", default="0,1", help="comma-separated seeds per recipe (default: %(default)s)")
@@ -49,12 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("--ema-of", metavar="RECIPE", help="train only this recipe with --ema-decay")
     add(
         "--workdir",
+        type=path_arg,
         default="runs/recipes",
         help="run folders and curves.json; with --report-only, several comma-separated",
     )
-    add("--classifier-dir", default="checkpoints", help="where the digit classifier is kept")
-    add("--report", default="RECIPES.md", help="(default: %(default)s)")
-    add("--plot", default="docs/recipes.png", help="(default: %(default)s)")
+    add(
+        "--classifier-dir",
+        type=path_arg,
+        default="checkpoints",
+        help="where the digit classifier is kept",
+    )
+    add("--report", type=path_arg, default="RECIPES.md", help="(default: %(default)s)")
+    add("--plot", type=path_arg, default="docs/recipes.png", help="(default: %(default)s)")
     add("--report-only", action="store_true", help="only rewrite the report from curves.json")
     add(
         "--measure-ends",
@@ -108,7 +120,10 @@ def load_benches(workdirs: list[Path]) -> dict:
 def train_all(args: argparse.Namespace, curves_path: Path) -> dict:
     """Train every (recipe, seed), then the best recipe with EMA; return the bench record."""
     recipes = [] if args.ema_of else [name for name in args.recipes.split(",") if name]
-    seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()]
+    try:
+        seeds = [check_seed(int(seed)) for seed in args.seeds.split(",") if seed.strip()]
+    except ValueError:
+        raise UserError(f"--seeds {args.seeds!r}: not a comma-separated list of seeds") from None
     unknown = [name for name in [*recipes, args.ema_of or "tutorial"] if name not in RECIPES]
     if unknown or not seeds or args.steps < 1:
         raise UserError(f"need known --recipes (not {unknown}), --seeds and --steps of at least 1")

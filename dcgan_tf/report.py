@@ -15,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, run_command
+from dcgan_tf.cli import Parser, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.reporting.page import write_report
 
@@ -25,7 +25,9 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m dcgan_tf.report",
         description="Write RUN_DIR/report.html: one self-contained page of a training run.",
     )
-    parser.add_argument("run_dir", metavar="RUN_DIR", help="the run's --out folder (e.g. output)")
+    parser.add_argument(
+        "run_dir", type=path_arg, metavar="RUN_DIR", help="the run's --out folder (e.g. output)"
+    )
     return parser
 
 

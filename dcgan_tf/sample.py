@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -22,9 +22,12 @@ from dcgan_tf.cli import (
     add_checkpoint_flags,
     add_label_flag,
     load_checkpoint_run,
+    path_arg,
     run_command,
 )
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import check_output_file, check_writable_folder
+from dcgan_tf.common.limits import check_seed, require_disk, require_memory
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -43,6 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add(
         "--output",
+        type=path_arg,
         metavar="PATH",
         help="file (grid, npy) or folder (png); default: samples.png, samples/ or samples.npy",
     )
@@ -59,61 +63,107 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return run_command(lambda: run(args))
+    return run_command(lambda: run(args), {"--num": args.num, "--by-style": args.by_style})
+
+
+DEFAULT_OUTPUT = {"grid": "samples.png", "png": "samples", "npy": "samples.npy"}
+# Memory a grid cell takes while the grid is drawn: for each of its 30x30 pixels and channels,
+# 1 byte of grid, 3 and then 9 as it is enlarged 3x each way, 9 for the copy PNG encoding makes.
+GRID_CELL_BYTES = 22 * 30 * 30
+PNG_FILE_BYTES = 4096  # a 28x28 PNG fills one block of the disk
 
 
 def run(args: argparse.Namespace) -> int:
     if args.num < 1 or (args.by_style is not None and args.by_style < 1):
         raise UserError("--num and --by-style must be at least 1")
+    check_seed(args.seed)
+    kind = "grid" if args.by_style else args.format
+    output = Path(args.output or DEFAULT_OUTPUT[kind])
+    check = check_writable_folder if kind == "png" else check_output_file
+    check(output, "--output")  # before the checkpoint loads: a wrong path fails at once
     state, config, path = load_checkpoint_run(args)
-    from dcgan_tf.generator.sampling import digit_rows, draw_noise, generate_pixels
+    from dcgan_tf.generator.sampling import draw_noise, generate_pixels
 
     spec = state.spec
     if (args.label is not None or args.by_style) and not spec.conditional:
         raise UserError(
             f"{path} holds a {spec.name!r} model; --label and --by-style need cdcgan or carpedm20"
         )
+    count = 10 * args.by_style if args.by_style else args.num
+    request = f"--by-style {args.by_style}" if args.by_style else f"--num {args.num}"
+    check_room(kind, count, config.channels, output, request)
     columns = None
     if args.by_style:
         style = draw_noise(spec, args.by_style, config.noise_dim, args.seed)
         noise, labels, columns = spec.grid_inputs(style)
-        labels = labels.numpy()
+        parts = iter([generate_pixels(state, noise, labels.numpy(), config.channels)])
     else:
-        noise = draw_noise(spec, args.num, config.noise_dim, args.seed)
-        labels = digit_rows(args.num, args.label) if spec.conditional else None
-    pixels = generate_pixels(state, noise, labels, config.channels)
-    written = write_samples(
-        pixels, args.format if not args.by_style else "grid", args.output, columns
-    )
-    print(f"Wrote {len(pixels)} image(s) of {path} ({spec.name}) to {written}")
+        parts = pixel_parts(state, config, args)
+    written = write_samples(parts, count, kind, output, config.channels, columns)
+    print(f"Wrote {count} image(s) of {path} ({spec.name}) to {written}")
     return 0
 
 
+def pixel_parts(state, config, args: argparse.Namespace) -> Iterator[np.ndarray]:
+    """The --num images in parts: only one part's noise and pixels are in memory at a time."""
+    from dcgan_tf.generator.sampling import digit_rows, generate_pixels, noise_parts
+
+    done = 0
+    for noise in noise_parts(state.spec, args.num, config.noise_dim, args.seed):
+        labels = digit_rows(len(noise), args.label, done) if state.spec.conditional else None
+        yield generate_pixels(state, noise, labels, config.channels)
+        done += len(noise)
+
+
+def check_room(kind: str, count: int, channels: int, output: Path, request: str) -> None:
+    """Refuse up front what cannot fit: a grid is drawn in memory, .npy and PNGs go to disk."""
+    if kind == "grid":
+        what = f"{request}: a grid of {count} images"
+        require_memory(count * channels * GRID_CELL_BYTES, what, "use --format npy or png")
+    elif kind == "npy":
+        require_disk(count * 28 * 28 * channels + 128, output.parent, f"{request}: {output}")
+    else:
+        require_disk(count * PNG_FILE_BYTES, output, f"{request}: {count} PNG files in {output}")
+
+
 def write_samples(
-    pixels: np.ndarray, kind: str, output: str | None, columns: int | None = None
+    parts: Iterator[np.ndarray],
+    count: int,
+    kind: str,
+    output: Path,
+    channels: int = 1,
+    columns: int | None = None,
 ) -> Path:
-    """Write uint8 images (N, 28, 28, C) as one grid, separate 28x28 PNGs, or one .npy."""
+    """Write `count` uint8 images (N, 28, 28, C), coming in `parts`, as one grid, separate 28x28
+    PNGs, or one .npy (written through a memory map: never whole in memory)."""
     import imageio.v3 as iio
 
     from dcgan_tf.common.files import write_atomic, write_atomic_with
     from dcgan_tf.tutorial.images import save_image_grid
 
-    images = pixels[..., 0] if pixels.shape[-1] == 1 else pixels  # (N, 28, 28) when gray
     if kind == "grid":
-        columns = columns or math.ceil(math.sqrt(len(pixels)))
-        return save_image_grid(pixels, Path(output or "samples.png"), columns)
+        pixels = np.concatenate(list(parts))
+        return save_image_grid(pixels, output, columns or math.ceil(math.sqrt(count)))
+    shape = (count, 28, 28) if channels == 1 else (count, 28, 28, channels)  # (N, 28, 28) gray
     if kind == "npy":
 
         def save(tmp: Path) -> None:
-            with tmp.open("wb") as f:
-                np.save(f, images)
+            array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
+            done = 0
+            for pixels in parts:
+                array[done : done + len(pixels)] = pixels.reshape(-1, *shape[1:])
+                done += len(pixels)
+            array.flush()
+            del array  # closes the map before the rename
 
-        return write_atomic_with(Path(output or "samples.npy"), save)
-    folder = Path(output or "samples")
-    for i, image in enumerate(images):
-        path = folder / f"sample_{i:04d}.png"
-        write_atomic(path, iio.imwrite("<bytes>", image, extension=".png"))
-    return folder
+        return write_atomic_with(output, save)
+    done = 0
+    for pixels in parts:
+        for image in pixels.reshape(-1, *shape[1:]):
+            path = output / f"sample_{done:04d}.png"
+            write_atomic(path, iio.imwrite("<bytes>", image, extension=".png"))
+            done += 1
+    return output
 
 
 if __name__ == "__main__":

@@ -26,9 +26,12 @@ from dcgan_tf.cli import (
     add_checkpoint_flags,
     add_label_flag,
     load_checkpoint_run,
+    path_arg,
     run_command,
 )
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import check_writable_folder
+from dcgan_tf.common.limits import check_seed, require_memory
 
 NORMAL_RANGE = 3.0  # a N(0, 1) dimension swept over +-3 standard deviations
 
@@ -52,20 +55,32 @@ def build_parser(prog: str = "python -m dcgan_tf.interpolate sweep") -> argparse
     )
     add("--seed", type=int, default=0, help="seed of the base noise (default: %(default)s)")
     add_label_flag(parser, "conditional models: each Z sweep row's digit (default: row r, digit r)")
-    add("--out", metavar="DIR", help="output folder (default: the run's output folder)")
+    add(
+        "--out",
+        type=path_arg,
+        metavar="DIR",
+        help="output folder (default: the run's output folder)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
     args = build_parser(prog or "python -m dcgan_tf.sweep").parse_args(argv)
-    return run_command(lambda: run(args))
+    return run_command(lambda: run(args), {"--rows": args.rows, "--steps": args.steps})
 
 
 def run(args: argparse.Namespace) -> int:
     if args.rows < 1 or args.steps < 2:
         raise UserError("--rows must be at least 1 and --steps at least 2 (the low and high ends)")
+    check_seed(args.seed)
+    if args.out:
+        check_writable_folder(args.out, "--out")
     state, config, path = load_checkpoint_run(args)
-    from dcgan_tf.generator.sampling import digit_rows, draw_noise
+    from dcgan_tf.generator.sampling import digit_rows, draw_noise, walk_image_bytes
+
+    count = args.rows * (args.steps + 10)  # the Z sweep, and the label sweep of a conditional model
+    request = f"--rows {args.rows} x --steps {args.steps}: {count} images"
+    require_memory(count * walk_image_bytes(config.noise_dim, config.channels), request)
 
     spec = state.spec
     if not 0 <= args.dim < config.noise_dim:
@@ -75,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     if args.label is not None and not spec.conditional:
         raise UserError(f"{path} holds a {spec.name!r} model; --label needs a conditional model")
     base = draw_noise(spec, args.rows, config.noise_dim, args.seed).numpy()
-    out = Path(args.out or config.out)
+    out = check_writable_folder(args.out or config.out, "--out")
     labels = digit_rows(args.rows, args.label) if spec.conditional else None
     low, high = (-1.0, 1.0) if spec.uniform_noise else (-NORMAL_RANGE, NORMAL_RANGE)
     noise = sweep_noise(base, args.dim, np.linspace(low, high, args.steps))

@@ -108,13 +108,33 @@ def test_a_resumed_run_never_reuses_an_older_checkpoints_name(run):
     assert tf.train.latest_checkpoint(str(ck)) == str(ck / "ckpt-4")
 
 
-def test_an_unreadable_state_file_does_not_make_a_run_start_over(run):
-    (run / "ck" / "checkpoint").write_text("\x00\x01 not a checkpoint state {{{")
+UNREADABLE_STATES = {
+    "garbled text": b"\x00\x01 not a checkpoint state {{{",
+    "bytes that are not text": b"\xff\xfe\x00\x80 not UTF-8 \xc3\x28",
+}
+
+
+@pytest.mark.parametrize("kind", UNREADABLE_STATES)
+def test_an_unreadable_state_file_does_not_make_a_run_start_over(run, kind):
+    (run / "ck" / "checkpoint").write_bytes(UNREADABLE_STATES[kind])
     lines = []
     state = train(config_in(run, epochs=4), IMAGES, log=lines.append)
     assert int(state.step) == 12
     assert any(line.startswith(f"Resuming from {run / 'ck' / 'ckpt-3'}") for line in lines)
-    assert any("checkpoint is unreadable; rebuilt it" in line for line in lines)
+    (aside,) = (run / "ck").glob("damaged-*/checkpoint")  # kept, byte for byte
+    assert aside.read_bytes() == UNREADABLE_STATES[kind]
+    (line,) = [line for line in lines if "checkpoint is damaged" in line]
+    assert str(aside) in line and "rebuilt it from the ckpt-N files" in line
+    assert tf.train.latest_checkpoint(str(run / "ck")) == str(run / "ck" / "ckpt-4")
+
+
+def test_readers_use_the_ckpt_files_when_the_state_file_is_not_text(run, capsys):
+    (run / "ck" / "checkpoint").write_bytes(UNREADABLE_STATES["bytes that are not text"])
+    out = run / "samples.npy"
+    assert sample_main(["--checkpoint-dir", str(run / "ck"), "--format", "npy",
+                        "--output", str(out)]) == 0  # fmt: skip
+    assert f"of {run / 'ck' / 'ckpt-3'} (dcgan)" in capsys.readouterr().out
+    assert (run / "ck" / "checkpoint").read_bytes() == UNREADABLE_STATES["bytes that are not text"]
 
 
 def test_when_every_checkpoint_is_damaged_resuming_stops_with_one_line(run):

@@ -215,3 +215,11 @@ def test_make_quality_keeps_what_its_report_holds_below_the_marker(tmp_path):
     assert kept_below(report, marker) == f"\n{marker}\n\n## The full length\n\nFID 18.4\n"
     report.write_text("# a report without the marker\n")
     assert kept_below(report, marker) == ""
+
+
+def test_images_read_through_a_memory_map_measure_as_scaled_ones(classifier, tmp_path):
+    """evaluate --images scales uint8 pixels a batch at a time, never the whole file at once."""
+    images = classifier.reference[:60]
+    np.save(tmp_path / "images.npy", images)
+    mapped = np.load(tmp_path / "images.npy", mmap_mode="r")
+    assert evaluate_samples(Samples(mapped), classifier) == evaluate(images, classifier)

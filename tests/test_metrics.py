@@ -94,6 +94,19 @@ def test_precision_recall_coverage_agree_with_a_brute_force_computation():
         assert ours[key] == pytest.approx(expected[key], abs=1e-9), key
 
 
+def test_precision_recall_coverage_in_blocks_match_one_block():
+    """Blocks of 7 (each k-NN radius from blocks of 7 x 7 distances) give what one block does and
+    what the brute force gives: memory no longer grows with reals x fakes."""
+    rng = np.random.default_rng(6)
+    real = rng.normal(size=(60, 3))
+    fake = rng.normal(loc=0.5, scale=1.2, size=(45, 3))
+    in_blocks = precision_recall_coverage(real, fake, k=3, chunk=7)
+    assert in_blocks == precision_recall_coverage(real, fake, k=3, chunk=4096)
+    expected = brute_force(real, fake, k=3)
+    for key in ("precision", "recall", "coverage"):
+        assert in_blocks[key] == pytest.approx(expected[key], abs=1e-9), key
+
+
 def test_far_away_samples_have_zero_precision_recall_and_coverage():
     rng = np.random.default_rng(4)
     scores = precision_recall_coverage(rng.normal(size=(50, 2)), rng.normal(size=(50, 2)) + 100)

@@ -12,3 +12,18 @@ class WriteFailed(UserError):
     command ran; what was written before stays as it was."""
 
     exit_code = 4
+
+
+class DamagedFile(UserError):
+    """A file the program wrote reads back wrong (cut short, edited, not the format). A reader
+    outside a run stops with one line; a run moves a side file it only appends to or rebuilds
+    aside (`files.set_aside`) and goes on."""
+
+    def __init__(self, path: object, why: str) -> None:
+        super().__init__(f"{path}: {why}")
+        self.path, self.why = path, why
+
+
+def gist(err: BaseException) -> str:
+    """An exception in a few words for a one-line message: 'JSONDecodeError: Expecting value'."""
+    return f"{type(err).__name__}: {err}".splitlines()[0]

@@ -56,18 +56,33 @@ def check_writable_folder(folder: str | Path, flag: str) -> Path:
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise UserError(f"{flag} {folder}: is a file, not a folder; name a folder")
+    prove_writable(folder, f"{flag} {folder}")
+    return folder
+
+
+def check_output_file(path: str | Path, flag: str) -> Path:
+    """The same for a file a command will write: not an existing folder, and its folder
+    writable (created if needed)."""
+    path = Path(path)
+    if path.is_dir():
+        raise UserError(f"{flag} {path}: is a folder, not a file; name a file")
+    prove_writable(path.parent, f"{flag} {path}")
+    return path
+
+
+def prove_writable(folder: Path, named: str) -> None:
+    """Create `folder` and write a temporary file there, or raise a UserError about `named`."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as err:
-        raise UserError(f"{flag} {folder}: cannot write there ({err.strerror or err})") from None
-    return folder
+        raise UserError(f"{named}: cannot write there ({err.strerror or err})") from None
 
 
-def move_aside(directory: str | Path, patterns: Iterable[str]) -> Path | None:
+def move_aside(directory: str | Path, patterns: Iterable[str], prefix: str = "old") -> Path | None:
     """Move the files (and folders) in `directory` matching `patterns` into
-    `directory/old-<timestamp>/`.
+    `directory/<prefix>-<timestamp>/`.
 
     Returns the new folder, or None when there was nothing to move.
     """
@@ -77,14 +92,32 @@ def move_aside(directory: str | Path, patterns: Iterable[str]) -> Path | None:
     )
     if not found:
         return None
-    target = directory / time.strftime("old-%Y%m%d-%H%M%S")
-    suffix = 1
-    while target.exists():
-        target = directory / f"{target.name.split('.')[0]}.{suffix}"
-        suffix += 1
-    target.mkdir(parents=True)
+    target = unique_folder(directory / time.strftime(f"{prefix}-%Y%m%d-%H%M%S"))
     for path in found:
         shutil.move(str(path), target / path.name)
+    return target
+
+
+def set_aside(
+    path: str | Path, why: str, log: Callable[[str], None], then: str = "went on without it"
+) -> Path:
+    """Move the damaged file (or folder) `path` into `damaged-<time>/` beside it, never deleting
+    it, and say so in one line; returns its new path. For the side files a run only appends to
+    or rebuilds: the run goes on without them."""
+    path = Path(path)
+    target = unique_folder(path.parent / time.strftime("damaged-%Y%m%d-%H%M%S")) / path.name
+    shutil.move(str(path), target)
+    log(f"warning: {path} is damaged ({why}); moved it to {target} and {then}")
+    return target
+
+
+def unique_folder(target: Path) -> Path:
+    """Create and return `target`, or `target.1`, `target.2`, ... if it exists."""
+    base, suffix = target, 1
+    while target.exists():
+        target = base.with_name(f"{base.name}.{suffix}")
+        suffix += 1
+    target.mkdir(parents=True)
     return target
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
+from dcgan_tf.common.limits import check_seed
 from dcgan_tf.config.presets import MODEL_PRESETS
 from dcgan_tf.config.recipes import RECIPES
 
@@ -113,6 +114,10 @@ class TrainConfig:
         for name, value in positive.items():
             if value < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
+        check_seed(self.seed)
+        for name in ("out", "checkpoint_dir", "data_dir", "resume_from"):
+            if getattr(self, name) is not None and not str(getattr(self, name)).strip():
+                raise UserError(f"--{name.replace('_', '-')} is empty; name a folder")
         if self.eval_every < 0:
             raise UserError(f"--eval-every must be 0 (off) or more, got {self.eval_every}")
         if self.eval_samples < 10:  # precision and recall need k=3 neighbours and then some
@@ -182,11 +187,29 @@ class TrainConfig:
 
     @classmethod
     def from_json(cls, text: str) -> TrainConfig:
-        fields = {f.name for f in dataclasses.fields(cls)}
-        values = {k: v for k, v in json.loads(text).items() if k in fields}
+        """The config of a `config.json`; valid JSON of the wrong shape is a TypeError too."""
+        values = json.loads(text)
+        if not isinstance(values, dict):
+            raise TypeError(f"a JSON object was expected, not {type(values).__name__}")
+        kinds = {f.name: f.type for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in values.items() if k in kinds}
+        for name, value in values.items():
+            if not json_value_fits(kinds[name], value):
+                raise TypeError(f"{name} is {value!r}, not of type {kinds[name]}")
         if "snapshot_steps" in values:  # JSON has lists, the config tuples
             values["snapshot_steps"] = tuple(values["snapshot_steps"])
         return cls(**values)
+
+
+JSON_TYPES = {"int": int, "float": (int, float), "str": str, "bool": bool}
+JSON_TYPES |= {"str | None": (str, type(None)), "float | None": (int, float, type(None))}
+
+
+def json_value_fits(kind: str, value: object) -> bool:
+    """Whether a JSON value may stand for a field of type `kind` (true/false are no numbers)."""
+    if kind == "tuple[int, ...]":
+        return isinstance(value, list) and all(json_value_fits("int", v) for v in value)
+    return isinstance(value, JSON_TYPES[kind]) and (kind == "bool" or not isinstance(value, bool))
 
 
 def load_saved_config(directory: str | Path) -> TrainConfig | None:
@@ -196,7 +219,7 @@ def load_saved_config(directory: str | Path) -> TrainConfig | None:
         return None
     try:
         return TrainConfig.from_json(path.read_text())
-    except (ValueError, TypeError) as err:  # JSONDecodeError is a ValueError
+    except (ValueError, TypeError, OSError) as err:  # JSONDecodeError is a ValueError
         raise UserError(f"{path}: not a readable run config ({err})") from None
 
 

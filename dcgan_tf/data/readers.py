@@ -12,10 +12,14 @@ from pathlib import Path
 import numpy as np
 
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.limits import require_memory
 
 IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions (count, rows, cols)
 LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension (count)
 SPLIT_PREFIX = {"train": "train", "test": "t10k"}  # the standard file-name prefixes
+# Memory an image takes while a run trains on it: uint8 as read, scaled to float32, and the
+# float32 tensor the steps read batches from.
+TRAINING_IMAGE_BYTES = 28 * 28 * 9
 NPZ_KEYS = {"train": ("x_train", "y_train"), "test": ("x_test", "y_test")}
 
 
@@ -57,6 +61,17 @@ def read_idx(path: str | Path, expected_magic: int) -> np.ndarray:
     return np.frombuffer(raw, dtype=np.uint8, offset=header).reshape(shape)
 
 
+def idx_count(path: Path) -> int:
+    """The number of items an IDX file's header announces, read without reading the data (0 when
+    the header is unreadable: `read_idx` then says what is wrong)."""
+    try:
+        with gzip.open(path) if path.suffix == ".gz" else path.open("rb") as f:
+            header = f.read(8)
+    except (OSError, EOFError, zlib.error):
+        return 0
+    return int.from_bytes(header[4:8], "big") if len(header) == 8 else 0
+
+
 def find_idx_pair(data_dir: Path, split: str) -> tuple[Path, Path] | None:
     """The split's image and label files in `data_dir` (gzipped or not), or None if absent."""
     found = []
@@ -74,6 +89,10 @@ def read_idx_split(data_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     pair = find_idx_pair(data_dir, split)
     if pair is None:
         raise UserError(f"{data_dir}: no IDX files for split {split!r}")
+    count = idx_count(pair[0])
+    require_memory(
+        count * TRAINING_IMAGE_BYTES, f"--data-dir {data_dir}: {count} images", "use fewer"
+    )
     images = read_idx(pair[0], IMAGES_MAGIC)
     labels = read_idx(pair[1], LABELS_MAGIC)
     return check_images_and_labels(images, labels, pair[0])

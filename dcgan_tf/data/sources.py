@@ -16,7 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.data.readers import find_idx_pair, idx_file_names, read_idx_split, read_npz_split
+from dcgan_tf.common.limits import require_memory
+from dcgan_tf.data.readers import (
+    TRAINING_IMAGE_BYTES,
+    find_idx_pair,
+    idx_file_names,
+    read_idx_split,
+    read_npz_split,
+)
 
 
 def load_split(
@@ -59,6 +66,8 @@ def load_image_folder(folder: Path, channels: int = 1) -> tuple[np.ndarray, np.n
     if not folder.is_dir():
         raise UserError(f"--data-dir {folder}: no such directory")
     paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    request = f"--data-dir {folder}: {len(paths)} pictures"
+    require_memory(len(paths) * channels * TRAINING_IMAGE_BYTES, request, "use fewer")
     images, skipped = [], 0
     for path in paths:
         try:

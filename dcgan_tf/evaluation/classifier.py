@@ -70,10 +70,13 @@ class Classifier:
     def features_and_probs(
         self, images: np.ndarray, batch_size: int = 500
     ) -> tuple[np.ndarray, np.ndarray]:
-        """Penultimate features (N, 128) and class probabilities (N, 10) of images in [-1, 1]."""
+        """Penultimate features (N, 128) and class probabilities (N, 10) of images in [-1, 1],
+        or of uint8 pixels (N, 28, 28), scaled a batch at a time (e.g. from a memory map)."""
         features, logits = [], []
         for start in range(0, len(images), batch_size):
-            f, lg = self.feature_model(images[start : start + batch_size], training=False)
+            batch = images[start : start + batch_size]
+            batch = to_model_range(batch) if batch.dtype == np.uint8 else batch
+            f, lg = self.feature_model(batch, training=False)
             features.append(np.asarray(f))
             logits.append(np.asarray(lg))
         logits = np.concatenate(logits).astype(np.float64)

@@ -16,8 +16,8 @@ from typing import Protocol
 
 import numpy as np
 
-from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.files import write_atomic
+from dcgan_tf.common.errors import UserError, gist
+from dcgan_tf.common.files import set_aside, write_atomic
 from dcgan_tf.common.hooks import Hook
 from dcgan_tf.evaluation.classifier import Classifier
 from dcgan_tf.evaluation.metrics import (
@@ -37,7 +37,7 @@ from dcgan_tf.tutorial.images import plot_series
 
 @dataclass
 class Samples:
-    images: np.ndarray  # float32 (N, 28, 28, 1) in [-1, 1]
+    images: np.ndarray  # float32 (N, 28, 28, 1) in [-1, 1], or uint8 pixels (N, 28, 28)
     labels: np.ndarray | None = None  # the label each sample was drawn for (conditional models)
 
 
@@ -155,11 +155,15 @@ class QualityLog:
         path = self.directory / "quality.csv"
         if not path.exists():
             return []
-        with path.open(newline="") as f:
-            return [
-                (int(r["epoch"]), int(r["step"]), float(r["fid"]), float(r["classifier_score"]))
-                for r in csv.DictReader(f)
-            ]
+        try:
+            with path.open(newline="") as f:
+                return [
+                    (int(r["epoch"]), int(r["step"]), float(r["fid"]), float(r["classifier_score"]))
+                    for r in csv.DictReader(f)
+                ]
+        except (OSError, ValueError, KeyError, TypeError, csv.Error) as err:  # a side file:
+            set_aside(path, f"not a quality history ({gist(err)})", print, "started a new one")
+            return []
 
     def record(self, epoch: int, step: int, metrics: dict) -> None:
         # Rows from this epoch on were written by a run killed before its checkpoint: redone.

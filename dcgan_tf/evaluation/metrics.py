@@ -9,6 +9,9 @@ from __future__ import annotations
 import numpy as np
 
 EPS = 1e-12
+# Memory an evaluation takes per sample, all told: its noise, its pixels (uint8, then float32),
+# its 128 features (float32, then two float64 copies for FID), its probabilities, k-NN radius.
+BYTES_PER_SAMPLE = 8192
 
 
 def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray) -> float:
@@ -75,16 +78,27 @@ def pairwise_distances(a: np.ndarray, b: np.ndarray, chunk: int = 2048) -> np.nd
 
 
 def knn_radii(features: np.ndarray, k: int = 3, chunk: int = 2048) -> np.ndarray:
-    """Distance from each point to its k-th nearest other point of the same set."""
+    """Distance from each point to its k-th nearest other point of the same set.
+
+    In blocks of `chunk` x `chunk` distances, keeping each row's k + 1 nearest so far: memory
+    does not grow with the square of the set."""
     radii = np.empty(len(features), np.float32)
     for start in range(0, len(features), chunk):
-        distances = pairwise_distances(features[start : start + chunk], features)
+        rows = features[start : start + chunk]
+        nearest = np.empty((len(rows), 0), np.float32)
+        for column in range(0, len(features), chunk):
+            block = pairwise_distances(rows, features[column : column + chunk])
+            nearest = np.concatenate([nearest, block], axis=1)
+            if nearest.shape[1] > k + 1:
+                nearest = np.partition(nearest, k, axis=1)[:, : k + 1]
         # Index 0 of each sorted row is the point itself, at distance 0.
-        radii[start : start + chunk] = np.partition(distances, k, axis=1)[:, k]
+        radii[start : start + chunk] = np.partition(nearest, k, axis=1)[:, k]
     return radii
 
 
-def precision_recall_coverage(real: np.ndarray, fake: np.ndarray, k: int = 3) -> dict[str, float]:
+def precision_recall_coverage(
+    real: np.ndarray, fake: np.ndarray, k: int = 3, chunk: int = 2048
+) -> dict[str, float]:
     """Precision and recall of Kynkäänniemi et al. 2019, and coverage of Naeem et al. 2020.
 
     Each set's manifold is the union of balls around its points, of radius the distance to the
@@ -93,11 +107,21 @@ def precision_recall_coverage(real: np.ndarray, fake: np.ndarray, k: int = 3) ->
     - recall: share of reals inside the fake manifold (is the variety of the data produced?)
     - coverage: share of reals whose own ball holds at least one fake (recall that is not fooled
       by a few outlying fakes with huge balls)
+    The fakes are taken `chunk` at a time: memory grows with the number of fakes, not with
+    reals x fakes.
     """
-    real_radii, fake_radii = knn_radii(real, k), knn_radii(fake, k)
-    distances = pairwise_distances(real, fake)  # (R, F)
-    inside_real = distances <= real_radii[:, None]  # fake j inside the ball of real i
-    precision = inside_real.any(0).mean()
-    recall = (distances <= fake_radii[None, :]).any(1).mean()
-    coverage = inside_real.any(1).mean()
-    return {"precision": float(precision), "recall": float(recall), "coverage": float(coverage)}
+    real_radii, fake_radii = knn_radii(real, k, chunk), knn_radii(fake, k, chunk)
+    realistic = np.zeros(len(fake), bool)  # fake j inside some real ball
+    recalled = np.zeros(len(real), bool)  # real i inside some fake ball
+    covered = np.zeros(len(real), bool)  # real i's ball holds some fake
+    for start in range(0, len(fake), chunk):
+        distances = pairwise_distances(real, fake[start : start + chunk])  # (R, chunk)
+        inside_real = distances <= real_radii[:, None]  # fake j inside the ball of real i
+        realistic[start : start + chunk] = inside_real.any(0)
+        covered |= inside_real.any(1)
+        recalled |= (distances <= fake_radii[None, start : start + chunk]).any(1)
+    return {
+        "precision": float(realistic.mean()),
+        "recall": float(recalled.mean()),
+        "coverage": float(covered.mean()),
+    }

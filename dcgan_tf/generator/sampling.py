@@ -4,6 +4,7 @@ the latent space between two points (linearly or along the sphere)."""
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -78,10 +79,23 @@ def draw_noise(spec: ModelSpec, count: int, noise_dim: int, seed: int) -> tf.Ten
     return spec.sample_noise(tf.random.Generator.from_seed(seed), count, noise_dim)
 
 
-def digit_rows(count: int, label: int | None = None) -> np.ndarray:
+# Noise vectors drawn at a time: a request of any size holds one part in memory; up to this many,
+# the images of a seed are those of one draw (draw_noise), as before parts were drawn.
+NOISE_PART = 10_000
+
+
+def noise_parts(spec: ModelSpec, count: int, noise_dim: int, seed: int) -> Iterator[tf.Tensor]:
+    """`count` noise vectors of the model's kind in parts of NOISE_PART, the same for the same
+    seed."""
+    rng, part = tf.random.Generator.from_seed(seed), NOISE_PART
+    for start in range(0, count, part):
+        yield spec.sample_noise(rng, min(part, count - start), noise_dim)
+
+
+def digit_rows(count: int, label: int | None = None, start: int = 0) -> np.ndarray:
     """Labels for `count` images of a conditional model: the digits 0-9 in turn (row r shows
-    digit r, from 0 again after 9), or `label` for every one."""
-    return np.arange(count) % 10 if label is None else np.full(count, label)
+    digit r, from 0 again after 9), or `label` for every one; from image `start` on."""
+    return np.arange(start, start + count) % 10 if label is None else np.full(count, label)
 
 
 def generate_pixels(
@@ -106,6 +120,13 @@ def generate_pixels(
         generated = state.image_generator(batch, training=False)  # the EMA one when on
         images.append(state.spec.to_pixels(generated, channels))
     return np.concatenate(images)
+
+
+def walk_image_bytes(noise_dim: int, channels: int) -> int:
+    """Memory an image of `interpolate` or its sweep takes: its noise (float64, then float32),
+    its pixels, and its part of the grid and of the GIF's frames, enlarged 3x each way (about
+    27 kB a gray image)."""
+    return 12 * noise_dim + (28 * 28 + 30 * 30 * 29) * channels
 
 
 def lerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:

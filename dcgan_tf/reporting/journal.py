@@ -15,9 +15,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dcgan_tf.common.files import write_atomic
+from dcgan_tf.common.errors import DamagedFile
+from dcgan_tf.common.files import set_aside, write_atomic
 from dcgan_tf.common.hooks import Hook
-from dcgan_tf.reporting.page import JOURNAL, read_journal, write_report
+from dcgan_tf.reporting.page import write_report
+from dcgan_tf.reporting.records import JOURNAL, read_journal
 from dcgan_tf.run.checkpoints import GanState
 
 
@@ -44,7 +46,11 @@ class RunJournal(Hook):
         self.resumed_midway = False  # the first epoch of this segment started before it
 
     def on_train_begin(self, state: GanState) -> None:
-        self.journal = read_journal(self.out)
+        try:
+            self.journal = read_journal(self.out)
+        except DamagedFile as damaged:  # a record of the run, never in the way of training it
+            set_aside(damaged.path, damaged.why, self.log, "started a new one")
+            self.journal = {"segments": [], "epochs": []}
         # Epochs past the checkpoint (a run sent back to an older one) are trained again.
         done = int(state.epoch)
         self.journal["epochs"] = [row for row in self.journal["epochs"] if row["epoch"] <= done]
@@ -79,7 +85,15 @@ class RunJournal(Hook):
         if int(state.step) == self.segment["first_step"]:  # a finished run rerun: nothing ran
             self.journal["segments"].remove(self.segment)
         self.save(state)
-        self.log(f"Wrote {write_report(self.out)}")
+        self.log(f"Wrote {self.write_report()}")
+
+    def write_report(self) -> Path:
+        """OUT/report.html; a damaged quality.csv or metrics.json is moved aside, not shown."""
+        while True:
+            try:
+                return write_report(self.out)
+            except DamagedFile as damaged:  # each one moved once: the loop ends
+                set_aside(damaged.path, damaged.why, self.log, "wrote the report without it")
 
     def save(self, state: GanState) -> None:
         self.segment["ended"] = now_text()

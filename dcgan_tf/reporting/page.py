@@ -20,12 +20,12 @@ from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
 
-from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.errors import DamagedFile, UserError, gist
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.config import load_saved_config
+from dcgan_tf.reporting.records import read_journal
 
 REPORT = "report.html"
-JOURNAL = "journal.json"  # written by journal.RunJournal
 MAX_EPOCH_ROWS = 40  # a run of thousands of short epochs shows evenly spaced ones
 
 STYLE = """
@@ -43,18 +43,6 @@ img.pixels { image-rendering: pixelated; width: 280px; }
 img.plot { max-width: 100%; }
 code { background: #f4f4f4; padding: 0 3px; }
 """
-
-
-def read_journal(out: str | Path) -> dict:
-    """OUT/journal.json, or an empty journal (a run trained before journals existed)."""
-    path = Path(out) / JOURNAL
-    if not path.exists():
-        return {"segments": [], "epochs": []}
-    try:
-        journal = json.loads(path.read_text())
-        return {"segments": list(journal["segments"]), "epochs": list(journal["epochs"])}
-    except (ValueError, KeyError, TypeError) as err:
-        raise UserError(f"{path}: not a readable run journal ({err})") from None
 
 
 def data_uri(path: Path) -> str:
@@ -161,17 +149,25 @@ def section_quality(out: Path) -> str:
     if (out / "quality.png").exists():
         parts.append(figure(out / "quality.png", "quality against training time", "plot"))
     if (out / "quality.csv").exists():
-        with (out / "quality.csv").open(newline="") as f:
-            rows = [
-                (r["epoch"], r["step"], r["fid"], r["classifier_score"]) for r in csv.DictReader(f)
-            ]
+        try:
+            with (out / "quality.csv").open(newline="") as f:
+                rows = [
+                    (r["epoch"], r["step"], r["fid"], r["classifier_score"])
+                    for r in csv.DictReader(f)
+                ]
+            for row in rows:
+                for value in row:
+                    float(value)  # ValueError unless every value is a number
+        except (OSError, ValueError, KeyError, TypeError, csv.Error) as err:
+            raise DamagedFile(out / "quality.csv", f"not a quality history ({gist(err)})") from None
         parts.append(table(("epoch", "step", "FID", "classifier score"), rows, numeric=4))
     if (out / "metrics.json").exists():
         try:
-            metrics = json.loads((out / "metrics.json").read_text())
-        except ValueError as err:
-            raise UserError(f"{out / 'metrics.json'}: not readable JSON ({err})") from None
-        parts.append(metrics_table(metrics))
+            parts.append(metrics_table(json.loads((out / "metrics.json").read_text())))
+        except (OSError, ValueError, KeyError, TypeError, IndexError) as err:
+            raise DamagedFile(
+                out / "metrics.json", f"not evaluate's metrics ({gist(err)})"
+            ) from None
     return "".join(parts)
 
 

@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 from dcgan_tf.common.hooks import Hook
+from dcgan_tf.common.limits import require_memory
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
 from dcgan_tf.evaluation.collapse import CollapseWarning
 from dcgan_tf.evaluation.measure import QualityHook
+from dcgan_tf.evaluation.metrics import BYTES_PER_SAMPLE
 from dcgan_tf.evaluation.until_fid import UntilFid
 from dcgan_tf.reporting.journal import RunJournal
 from dcgan_tf.reporting.summaries import TensorBoardHook
@@ -23,6 +25,8 @@ def standard_hooks(config: TrainConfig, device: str, data: str) -> list[Hook]:
 
     hooks, quality = [], None
     if config.eval_every:
+        request = f"--eval-samples {config.eval_samples}: each measurement evaluates them"
+        require_memory(config.eval_samples * BYTES_PER_SAMPLE, request)  # before any training
         path = classifier_path(config.checkpoint_dir, config.dataset)
         classifier = load_or_train_classifier(path, config.dataset, config.data_dir)
         watchers = [BestCheckpoint(config), CollapseWarning()]

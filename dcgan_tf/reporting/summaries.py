@@ -23,7 +23,8 @@ import numpy as np
 import tensorflow as tf
 from tensorboard.plugins.scalar import metadata as scalar_metadata
 
-from dcgan_tf.common.files import write_atomic, write_atomic_with
+from dcgan_tf.common.errors import DamagedFile, gist
+from dcgan_tf.common.files import set_aside, write_atomic, write_atomic_with
 from dcgan_tf.common.hooks import Hook
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.measure import QualityHook
@@ -79,7 +80,15 @@ class TensorBoardHook(Hook):
 
     def on_train_begin(self, state: GanState) -> None:
         start = int(state.step)
-        if written_step(self.logdir) > start:
+        try:
+            written = written_step(self.logdir)
+        except DamagedFile as damaged:  # unknown: cut the event files back to the checkpoint
+            set_aside(
+                damaged.path, damaged.why, self.log, "cut the summaries back to the checkpoint"
+            )
+            trim_events(self.logdir, start)
+            written = start
+        if written > start:
             trim_events(self.logdir, start)
             self.log(
                 f"TensorBoard: dropped the summaries after step {start} (not in the checkpoint)"
@@ -152,7 +161,15 @@ def config_markdown(config: TrainConfig) -> str:
 def written_step(logdir: Path) -> int:
     """The newest step the event files in `logdir` hold (0 when there are none)."""
     path = logdir / WRITTEN
-    return int(json.loads(path.read_text())["step"]) if path.exists() else 0
+    if not path.exists():
+        return 0
+    try:
+        step = json.loads(path.read_text())["step"]
+        if not isinstance(step, int):
+            raise TypeError(f"step is {step!r}")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DamagedFile(path, f"not a record of the summaries written ({gist(err)})") from None
+    return step
 
 
 def read_events(path: Path) -> list[tf.compat.v1.Event]:

@@ -17,8 +17,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.files import write_atomic
+from dcgan_tf.common.errors import DamagedFile, UserError, gist
+from dcgan_tf.common.files import set_aside, write_atomic
 from dcgan_tf.config import TrainConfig, save_config
 from dcgan_tf.run.checkpoints import GanState
 
@@ -33,9 +33,11 @@ def read_best(checkpoint_dir: str | Path) -> dict | None:
         return None
     try:
         info = json.loads(path.read_text())
-        float(info["fid"]), str(info["checkpoint"])
-    except (ValueError, KeyError, TypeError) as err:
-        raise UserError(f"{path}: not a readable best-checkpoint record ({err!r})") from None
+        float(info["fid"])
+        if not isinstance(info["checkpoint"], str):
+            raise TypeError(f"checkpoint is {info['checkpoint']!r}")
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise DamagedFile(path, f"not a readable best-checkpoint record ({gist(err)})") from None
     return info
 
 
@@ -66,7 +68,11 @@ class BestCheckpoint:
 
     def on_quality(self, epoch: int, state: GanState, metrics: dict) -> None:
         if not self.looked:
-            previous = read_best(self.config.checkpoint_dir)
+            try:
+                previous = read_best(self.config.checkpoint_dir)
+            except DamagedFile as damaged:  # the next measurement is the best so far
+                set_aside(damaged.path, damaged.why, self.log, "went on without it")
+                previous = None
             self.best_fid = None if previous is None else float(previous["fid"])
             self.looked = True
         fid = float(metrics["fid"])

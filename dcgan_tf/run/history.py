@@ -7,6 +7,7 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dcgan_tf.common.errors import DamagedFile, gist
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.tutorial.images import plot_series
 
@@ -22,15 +23,22 @@ class LossHistory:
     @classmethod
     def load(cls, path: str | Path, up_to_step: int) -> LossHistory:
         """Read `path` if it exists, keeping only steps a checkpoint has (a killed run may
-        have logged steps past its last checkpoint; those are trained again)."""
+        have logged steps past its last checkpoint; those are trained again). A file that is
+        not a loss history raises DamagedFile: never read as an empty one and overwritten."""
         path = Path(path)
         if not path.exists():
             return cls()
-        with path.open(newline="") as f:
-            rows = [
-                (int(r["step"]), int(r["epoch"]), float(r["gen_loss"]), float(r["disc_loss"]))
-                for r in csv.DictReader(f)
-            ]
+        try:
+            with path.open(newline="") as f:
+                reader = csv.DictReader(f)
+                rows = [
+                    (int(r["step"]), int(r["epoch"]), float(r["gen_loss"]), float(r["disc_loss"]))
+                    for r in reader
+                ]
+            if tuple(reader.fieldnames or ()) != COLUMNS:
+                raise ValueError(f"its header is {reader.fieldnames}, not {list(COLUMNS)}")
+        except (OSError, ValueError, KeyError, TypeError, csv.Error) as err:
+            raise DamagedFile(path, f"not a loss history ({gist(err)})") from None
         return cls([row for row in rows if row[0] <= up_to_step])
 
     def append(self, step: int, epoch: int, gen_loss: float, disc_loss: float) -> None:

@@ -27,7 +27,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from dcgan_tf.common.errors import UserError, WriteFailed
-from dcgan_tf.common.files import write_atomic
+from dcgan_tf.common.files import set_aside, unique_folder, write_atomic
 from dcgan_tf.run.checkpoints import CHECKPOINT_PREFIX
 
 NUMBERED = re.compile(rf"{CHECKPOINT_PREFIX}-(\d+)(?:\.|_temp)")
@@ -72,7 +72,10 @@ def listed_checkpoints(directory: str | Path) -> tuple[list[str], bool]:
     file listed them. When that file is missing or unreadable, every ckpt-N with an index
     file counts, by number: a damaged state file must not make a run start over."""
     directory = Path(directory)
-    state = tf.train.get_checkpoint_state(str(directory))
+    try:
+        state = tf.train.get_checkpoint_state(str(directory))
+    except UnicodeDecodeError:  # bytes that are not text: as unreadable as garbled text
+        state = None
     if state is not None and state.model_checkpoint_path:
         paths = [p for p in state.all_model_checkpoint_paths if p != state.model_checkpoint_path]
         return [*paths, state.model_checkpoint_path], True
@@ -115,6 +118,10 @@ def recover_newest(directory: str | Path, log: Callable[[str], None]) -> str | N
         shutil.rmtree(leftover, ignore_errors=True)
     paths, from_state = listed_checkpoints(directory)
     good = newest_intact(directory, log, paths)
+    state_file = directory / "checkpoint"
+    if not from_state and state_file.exists():  # unreadable: kept aside, rebuilt below if need be
+        then = "rebuilt it from the ckpt-N files" if good else "started without it (no ckpt-N file)"
+        set_aside(state_file, "TensorFlow cannot read it", log, then)
     if good is None:
         return None
     damaged = paths[paths.index(good) + 1 :]
@@ -124,8 +131,6 @@ def recover_newest(directory: str | Path, log: Callable[[str], None]) -> str | N
             for file in Path(path).parent.glob(f"{Path(path).name}.*"):
                 shutil.move(str(file), target / file.name)
         log(f"Moved the damaged checkpoint(s) {', '.join(damaged)} to {target} (not deleted)")
-    if not from_state and (directory / "checkpoint").exists():
-        log(f"warning: {directory / 'checkpoint'} is unreadable; rebuilt it from the ckpt-N files")
     if damaged or not from_state:
         survivors = [Path(p).name for p in paths[: paths.index(good) + 1]]
         write_checkpoint_state(directory, survivors)
@@ -144,16 +149,6 @@ def write_checkpoint_state(directory: str | Path, names: list[str]) -> None:
         for name in names
     ]
     write_atomic(Path(directory) / "checkpoint", ("\n".join(lines) + "\n").encode())
-
-
-def unique_folder(target: Path) -> Path:
-    """Create and return `target`, or `target.1`, `target.2`, ... if it exists."""
-    base, suffix = target, 1
-    while target.exists():
-        target = base.with_name(f"{base.name}.{suffix}")
-        suffix += 1
-    target.mkdir(parents=True)
-    return target
 
 
 def next_checkpoint_number(directory: str | Path) -> int:

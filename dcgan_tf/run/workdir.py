@@ -15,8 +15,8 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.files import move_aside
+from dcgan_tf.common.errors import DamagedFile, UserError
+from dcgan_tf.common.files import move_aside, set_aside
 from dcgan_tf.config import TrainConfig, load_saved_config, save_config
 from dcgan_tf.config.recipes import describe as describe_recipe
 from dcgan_tf.run.checkpoints import CHECKPOINT_FILES, GanState, make_manager, restore_latest
@@ -47,6 +47,7 @@ class Run:
     state: GanState
     manager: tf.train.CheckpointManager
     history: LossHistory
+    finished: str = ""  # why there is nothing to train ("3 epochs done already; ..."), if so
 
     def save_checkpoint(self) -> None:
         """The loss history, then the next checkpoint: after a kill between the two, the reload
@@ -74,13 +75,37 @@ def open_run(
     check_resumable(config, saved, log)  # before restoring: another shape would not restore
     restored = restore_latest(state, manager)
     check_unfinished_epoch(config, saved, int(state.epoch_step))
+    # A finished run asked for less: nothing to do, nothing rewritten. (After --resume-from
+    # went back, the GIF and histories are redrawn to match the checkpoint gone back to.)
+    finished = nothing_to_train(config, state) if restored and not config.resume_from else ""
+    if finished:
+        return Run(config, state, manager, LossHistory(), finished)
     save_config(config, out)
     save_config(config, checkpoint_dir)
-    history = LossHistory.load(out / "losses.csv", up_to_step=int(state.step))
+    try:
+        history = LossHistory.load(out / "losses.csv", up_to_step=int(state.step))
+    except DamagedFile as damaged:  # a side file: kept aside, never in the way of training
+        set_aside(damaged.path, damaged.why, log, "started a new one")
+        history = LossHistory()
     log(describe_recipe(config))
     if restored:
         log(f"Resuming from {restored}: {int(state.epoch)} epoch(s) done, step {int(state.step)}")
     return Run(config, state, manager, history)
+
+
+def nothing_to_train(config: TrainConfig, state: GanState) -> str:
+    """The line a restored run that already has the epochs (or steps) asked for says; "" when
+    there is training to do."""
+    done, asked, unit = int(state.epoch), config.epochs, "epoch"
+    if config.steps:
+        done, asked, unit = int(state.step), config.steps, "step"
+    if done < asked:
+        return ""
+    flag = f"--{unit}s"
+    return (
+        f"{done} {unit}{'s' * (done != 1)} done already; nothing to train. "
+        f"Ask for more with {flag} N"
+    )
 
 
 def check_resumable(

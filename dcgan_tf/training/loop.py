@@ -64,6 +64,9 @@ def train(
     devices = devices_for(config)
     run = open_run(config, lambda: devices.build_state(config), log)
     state = run.state
+    if run.finished:  # asked for no more than is done: the GIF, report and files stay as they are
+        log(run.finished)
+        return state
     data, labels = model_inputs(state, images, image_labels)
     steps_per_epoch = math.ceil(len(images) / config.batch_size)
     # --steps counts steps (the last epoch may end early); otherwise --epochs counts epochs.
