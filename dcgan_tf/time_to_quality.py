@@ -47,7 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--target", type=float, default=TARGET_FID, help="FID to reach (default: %(default)s)")
     add("--budget", type=float, default=300, help="seconds every line trains (default: 300)")
     add("--cap", type=float, default=600, help="most seconds a line trains (default: 600)")
-    add("--measure-every", type=float, default=15, help="training seconds between measurements")
+    add("--measure-every", type=float, default=30, help="training seconds between measurements")
     add("--decay-steps", type=int, default=1175, help="the length of an --lr-decay recipe's run")
     add("--eval-samples", type=int, default=2000, help="samples a measurement (default: 2000)")
     add("--workdir", default="runs/time-to-quality", help="run folders and race.json")
@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
         images, labels = load_split("mnist", args.split, args.data_dir)
         race |= {"data": f"{args.data_dir} split {args.split} ({len(images)} images)"}
         race |= {"eval_samples": args.eval_samples, "target": args.target}
-        race |= {"budget": args.budget, "cap": args.cap}
+        race |= {"budget": args.budget}
         done = {run["label"] for run in race["runs"]}
         for model, recipe in lines:
             label = line_label(model, recipe)
@@ -131,7 +131,7 @@ def race_one(args, race, path, model, recipe, images, labels, classifier) -> Non
     if config.lr_decay != "none":  # a decay needs an end: the recipe's own length
         config = dataclasses.replace(config, steps=args.decay_steps)
     record = {"label": label, "model": model, "recipe": recipe, "seed": args.seed}
-    record |= {"batch_size": config.batch_size, "points": []}
+    record |= {"batch_size": config.batch_size, "cap": args.cap, "points": []}
     race["runs"].append(record)
     save = lambda: write_atomic(path, json.dumps(race, indent=1).encode())  # noqa: E731
     clock = Curve(record, save)

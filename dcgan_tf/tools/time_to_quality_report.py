@@ -125,10 +125,12 @@ def replace_section(path: Path, section: str) -> None:
 def write_race_report(race: dict, report: Path, readme: Path, plot: Path) -> None:
     """The table and the plot into `report` and `readme` (between their markers)."""
     draw_race_plot(race, plot)
+    caps = sorted({run.get("cap", race.get("cap")) for run in race["runs"]})
+    at_most = " or ".join(f"{cap:g}" for cap in caps)
     intro = (
         f"Made by `make time-to-quality` on {race['data']}, {race['eval_samples']} samples a "
         f"measurement; each line trained alone, at least {race['budget']:g} s, at most "
-        f"{race['cap']:g} s; seconds are training only (measurements excluded)."
+        f"{at_most} s; seconds are training only (measurements excluded)."
     )
     for path, heading in ((report, "## Time to quality\n\n"), (readme, "")):
         image = Path(os.path.relpath(plot, path.parent)).as_posix()
