@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup train test test-slow lint format gif quality bench clean-venv tensorboard report recipes time-to-quality
+.PHONY: setup train test test-slow lint format gif quality bench clean-venv tensorboard report recipes time-to-quality explore
 
 
 setup: $(STAMP)
@@ -54,6 +54,9 @@ tensorboard: $(STAMP)  ## Serve the run's TensorBoard summaries on http://localh
 
 report: $(STAMP)  ## Rewrite output/report.html, the run's one-page report (OUT=dir for another run).
 	$(PY) -m dcgan_tf.report $(or $(OUT),output)
+
+explore: $(STAMP)  ## Explore a run's generator in the browser (python -m dcgan_tf.explore; ARGS="--checkpoint-dir DIR --port P").
+	$(PY) -m dcgan_tf.explore $(ARGS)
 # make recipes: the issue's length by default; e.g. make recipes STEPS=600 SEEDS=0 EVAL_EVERY=3
 STEPS ?= 11750
 SEEDS ?= 0,1

@@ -19,6 +19,7 @@ FLOORS = [
     "generator",
     "evaluation",
     "reporting",
+    "explorer",
     "top",
 ]
 

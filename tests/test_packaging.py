@@ -43,6 +43,7 @@ def test_the_wheel_holds_every_module_of_the_package(tmp_path):
     packed = {name for name in zipfile.ZipFile(wheel).namelist() if name.endswith(".py")}
     source = {str(p.relative_to(REPO)) for p in (REPO / "dcgan_tf").rglob("*.py")}
     assert packed == source
+    assert "dcgan_tf/explorer/page.html" in zipfile.ZipFile(wheel).namelist()  # package data
 
 
 @pytest.mark.slow
