@@ -11,6 +11,7 @@ import json
 import socket
 import threading
 import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -225,8 +226,11 @@ def raw_request(server, data: bytes) -> bytes:
     with socket.create_connection(server.server_address[:2], timeout=10) as conn:
         conn.sendall(data)
         chunks = []
-        while chunk := conn.recv(65536):
-            chunks.append(chunk)
+        try:
+            while chunk := conn.recv(65536):
+                chunks.append(chunk)
+        except ConnectionResetError:  # closed with our request unread (431): fine, if answered
+            pass
     return b"".join(chunks)
 
 
@@ -340,3 +344,26 @@ def test_a_port_in_use_is_a_one_line_error(runs, capsys):
         assert explore.main(flags) == 2
     assert f"cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
     assert time.time() - started < 60
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_the_real_command(runs):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "dcgan_tf.explore", "--checkpoint-dir",
+               str(runs / "dcgan" / "ck"), "--port", "0", "--no-classifier"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+    try:
+        line = process.stdout.readline()
+        url = line.split(" at ", 1)[1].split()[0]
+        with urllib.request.urlopen(url + "api/info", timeout=60) as answer:
+            assert json.load(answer)["model"] == "dcgan"
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 0 and "stopped" in err, err

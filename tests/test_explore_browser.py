@@ -203,3 +203,36 @@ def test_picking_digit_7_draws_sevens_the_classifier_reads(runs, classifier_bund
     readings = seen["readings"]
     assert len(readings) == 16 and readings.count(7) > len(readings) / 2, readings
     assert seen["slider_changed"]
+
+
+def measure(url: str, moves: int, screenshot: str | None) -> dict:
+    """Open a running explorer at `url`, move its sliders `moves` times, and say how long each
+    move took to show its image (BENCHMARKS.md); optionally save a screenshot (docs/)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as profile:
+        browser, tools = open_page(url, Path(profile))
+        try:
+            seen = tools.evaluate(f"selfTest({moves})")
+            if screenshot:
+                shot = tools.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+                Path(screenshot).write_bytes(base64.b64decode(shot["data"]))
+        finally:
+            browser.terminate()
+            browser.wait(30)
+    times = seen.pop("slider_ms")
+    seen.update(
+        moves=len(times),
+        median_ms=round(percentile(times, 50), 1),
+        p95_ms=round(percentile(times, 95), 1),
+        max_ms=round(max(times), 1),
+    )
+    return seen
+
+
+if __name__ == "__main__":  # python tests/test_explore_browser.py URL [MOVES] [SCREENSHOT.png]
+    import sys
+
+    arguments = sys.argv[1:]
+    print(json.dumps(measure(arguments[0], int(arguments[1]) if len(arguments) > 1 else 200,
+                             arguments[2] if len(arguments) > 2 else None), indent=2))  # fmt: skip
