@@ -179,7 +179,8 @@ def test_commands_load_tensorflow_only_when_they_run():
     """--help and flag errors answer at once: importing a command does not import TensorFlow."""
     code = (
         "import sys; import dcgan_tf.generate, dcgan_tf.evaluate, dcgan_tf.sample, "
-        "dcgan_tf.interpolate, dcgan_tf.quality, dcgan_tf.report, dcgan_tf.export, dcgan_tf.explore; "
+        "dcgan_tf.interpolate, dcgan_tf.quality, dcgan_tf.report, dcgan_tf.export, "
+        "dcgan_tf.explore; "
         "print('tensorflow' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)

@@ -32,12 +32,16 @@ from dcgan_tf.training.loop import train
 
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory):
+    return train_runs(tmp_path_factory.mktemp("runs"))
+
+
+def train_runs(root: Path) -> Path:
     """dcgan: 3 epochs of 2 steps, each epoch also kept (kept/epoch-000N); cdcgan: 1 epoch."""
-    root = tmp_path_factory.mktemp("runs")
     images, labels = synthetic_digits(64)
     for model, epochs in (("dcgan", 3), ("cdcgan", 1)):
+        run = root / model
         config = TrainConfig(model=model, epochs=epochs, batch_size=32, keep_every=1,
-                             out=str(root / model / "out"), checkpoint_dir=str(root / model / "ck"))  # fmt: skip
+                             out=str(run / "out"), checkpoint_dir=str(run / "ck"))  # fmt: skip
         train(config, images, log=lambda _: None, image_labels=labels)
     return root
 
@@ -76,7 +80,7 @@ def test_info_lists_every_checkpoint_the_run_kept_oldest_first(api):
     assert status == 200
     assert (info["model"], info["noise_dim"], info["conditional"]) == ("dcgan", 100, False)
     names = {c["name"] for c in info["checkpoints"]}
-    assert names == {"ckpt-1", "ckpt-2", "ckpt-3", "kept/epoch-0001", "kept/epoch-0002", "kept/epoch-0003"}
+    assert names == {"ckpt-1", "ckpt-2", "ckpt-3", *(f"kept/epoch-{e:04d}" for e in (1, 2, 3))}
     steps = [c["step"] for c in info["checkpoints"]]
     assert steps == sorted(steps) and steps[-1] == 6
 

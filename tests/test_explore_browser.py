@@ -22,7 +22,7 @@ import keras
 import numpy as np
 import pytest
 from conftest import synthetic_digits
-from test_explore import make_engine, runs  # noqa: F401 (the fixture)
+from test_explore import make_engine, train_runs
 
 from dcgan_tf.explorer.api import Api
 from dcgan_tf.explorer.server import ExplorerServer
@@ -142,11 +142,16 @@ def serve(engine):
     return server
 
 
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    return train_runs(tmp_path_factory.mktemp("runs"))
+
+
 def percentile(values, share: float) -> float:
     return float(np.percentile(np.asarray(values), share))
 
 
-def test_sliders_and_scrubbers_change_the_pictures(runs, classifier_bundle, tmp_path):  # noqa: F811
+def test_sliders_and_scrubbers_change_the_pictures(runs, classifier_bundle, tmp_path):
     engine = make_engine(runs, "dcgan", classifier_bundle)
     server = serve(engine)
     browser, tools = open_page(server.url, tmp_path / "profile")
@@ -187,7 +192,7 @@ def digit_generator(noise_dim: int = 100) -> keras.Model:
     return model
 
 
-def test_picking_digit_7_draws_sevens_the_classifier_reads(runs, classifier_bundle, tmp_path):  # noqa: F811
+def test_picking_digit_7_draws_sevens_the_classifier_reads(runs, classifier_bundle, tmp_path):
     engine = make_engine(runs, "cdcgan", classifier_bundle)
     engine.state.generator = digit_generator()
     server = serve(engine)
@@ -215,7 +220,9 @@ def measure(url: str, moves: int, screenshot: str | None) -> dict:
         try:
             seen = tools.evaluate(f"selfTest({moves})")
             if screenshot:
-                shot = tools.call("Page.captureScreenshot", format="png", captureBeyondViewport=True)
+                shot = tools.call(
+                    "Page.captureScreenshot", format="png", captureBeyondViewport=True
+                )
                 Path(screenshot).write_bytes(base64.b64decode(shot["data"]))
         finally:
             browser.terminate()

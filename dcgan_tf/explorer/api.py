@@ -5,7 +5,7 @@ response (status, content type, bytes) out. server.py puts it on a port; tests c
     GET  /api/info              the model, its noise, the classifier, the scrubber's checkpoints
     GET  /api/samples?seed=S&n=N[&label=D]   N samples of seed S: their noise and images
     POST /api/image             {"z": [...], "label": D, "ckpt": I}: one image (ckpt: optional)
-    POST /api/directions        {"z": [...], "label": D, "k": K}: the K directions that change it most
+    POST /api/directions        {"z": [...], "label": D, "k": K}: the K directions changing it most
     POST /api/interpolate       {"z0", "z1", "steps", "method": "lerp"|"slerp", "label"}
     POST /api/training          {"z": [...], "label": D}: G(z) by every checkpoint of the scrubber
 
