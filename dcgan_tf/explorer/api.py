@@ -46,7 +46,7 @@ class BadRequest(Exception):
 
 def integer(value, name: str, low: int, high: int) -> int:
     """`value` (a query string or a JSON number) as an int from `low` to `high`."""
-    if isinstance(value, bool) or isinstance(value, float) and not value.is_integer():
+    if isinstance(value, bool) or (isinstance(value, float) and not value.is_integer()):
         raise BadRequest(f"{name} must be a whole number, got {value!r}")
     try:
         number = int(value)

@@ -83,6 +83,7 @@ class ExplorerServer(ThreadingHTTPServer):
     """`Api` on a port; at most MAX_THREADS connections served at once."""
 
     daemon_threads = True
+    request_queue_size = 128  # the listen queue (socketserver's 5 resets clients under load)
 
     def __init__(self, address: tuple[str, int], api: Api, verbose: bool = False) -> None:
         self.api, self.verbose = api, verbose
