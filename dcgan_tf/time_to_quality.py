@@ -26,7 +26,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, run_command
+from dcgan_tf.cli import Parser, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.config import MODELS, RECIPES, TrainConfig
@@ -41,7 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m dcgan_tf.time_to_quality", description=__doc__)
     add = parser.add_argument
     add("--lines", default=",".join(DEFAULT_LINES), help="MODEL or MODEL:RECIPE, comma-separated")
-    add("--data-dir", default="../shared/data/mnist", help="offline data (default: %(default)s)")
+    add(
+        "--data-dir",
+        type=path_arg,
+        default="../shared/data/mnist",
+        help="offline data (default: %(default)s)",
+    )
     add("--split", default="test", choices=("train", "test"), help="(default: %(default)s)")
     add("--seed", type=int, default=0, help="(default: %(default)s)")
     add("--target", type=float, default=TARGET_FID, help="FID to reach (default: %(default)s)")
@@ -50,11 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     add("--measure-every", type=float, default=30, help="training seconds between measurements")
     add("--decay-steps", type=int, default=1175, help="the length of an --lr-decay recipe's run")
     add("--eval-samples", type=int, default=2000, help="samples a measurement (default: 2000)")
-    add("--workdir", default="runs/time-to-quality", help="run folders and race.json")
-    add("--classifier-dir", default="checkpoints", help="where the digit classifier is kept")
-    add("--report", default="RECIPES.md", help="(default: %(default)s)")
-    add("--readme", default="README.md", help="(default: %(default)s)")
-    add("--plot", default="docs/time-to-quality.png", help="(default: %(default)s)")
+    add(
+        "--workdir", type=path_arg, default="runs/time-to-quality", help="run folders and race.json"
+    )
+    add(
+        "--classifier-dir",
+        type=path_arg,
+        default="checkpoints",
+        help="where the digit classifier is kept",
+    )
+    add("--report", type=path_arg, default="RECIPES.md", help="(default: %(default)s)")
+    add("--readme", type=path_arg, default="README.md", help="(default: %(default)s)")
+    add("--plot", type=path_arg, default="docs/time-to-quality.png", help="(default: %(default)s)")
     add("--report-only", action="store_true", help="only rewrite the report from race.json")
     return parser
 

@@ -11,6 +11,7 @@ import pytest
 import tensorflow as tf
 from conftest import synthetic_digits
 
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.hooks import Hook
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.schedule import make_rate_update, rate_factor
@@ -88,7 +89,7 @@ def test_without_warm_up_or_decay_there_is_no_rate_update():
 def test_decay_without_the_runs_length_is_refused():
     state = schedule_state()
     opts = (state.generator_optimizer, G_RATE, state.discriminator_optimizer, D_RATE)
-    with pytest.raises(ValueError, match="--lr-decay"):
+    with pytest.raises(UserError, match="--lr-decay"):
         make_rate_update(*opts, 0, "linear", 0)
 
 

@@ -25,6 +25,8 @@ from collections.abc import Callable
 import keras
 import tensorflow as tf
 
+from dcgan_tf.common.errors import UserError
+
 
 def rate_factor(step: tf.Tensor, warmup_steps: int, decay: str, total_steps: int) -> tf.Tensor:
     """The factor on the base rates at 0-based train step `step` (a float32 tensor)."""
@@ -54,7 +56,7 @@ def make_rate_update(
     if not warmup_steps and decay == "none":
         return None
     if decay != "none" and total_steps < 1:
-        raise ValueError("--lr-decay needs the run's length in steps")
+        raise UserError("--lr-decay needs the run's length in steps")
     rates = ((generator_optimizer, generator_rate), (discriminator_optimizer, discriminator_rate))
 
     def set_rates() -> None:

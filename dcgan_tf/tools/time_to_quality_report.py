@@ -50,10 +50,10 @@ class Race(Hook):
         if seconds - self.last >= self.every or crossed_budget or seconds >= self.cap:
             self.quality.measure(epoch, state)
             self.last = seconds
-        if seconds >= self.cap:
-            self.stop_requested, self.reason = True, "cap"
-        elif seconds >= self.budget and first_stay(self.clock.record["points"], self.target):
+        if seconds >= self.budget and first_stay(self.clock.record["points"], self.target):
             self.stop_requested, self.reason = True, "stayed at or below the target"
+        elif seconds >= self.cap:
+            self.stop_requested, self.reason = True, "cap"
 
 
 def at_budget(points: list[dict], budget: float) -> dict | None:

@@ -17,10 +17,12 @@ step exactly: the noise is drawn here and passed in. The options change speed, n
 it takes its noise batches stacked, (draws, B, noise_dim), drawn from the same generator as one
 (draws * B, noise_dim) batch, so a checkpoint still resumes exactly.
 
-The recipe options do change the math (see `make_train_step` and RECIPES.md): `--label-smoothing`,
-`--disc-steps` and `--ema-decay` (the EMA update of `options/ema.py` runs inside the step's graph,
-right after each generator update). Under `--strategy`, `distribute.Distribution` takes
-`OneDevice`'s place.
+The recipe options do change the math (see `make_train_step` and docs/recipes.md):
+`--label-smoothing`, `--disc-steps`, `--ema-decay`/`--ema-warmup` (the EMA update of
+`options/ema.py` runs inside the step's graph, right after each generator update), and the
+options of issue 20, each built here from its module in `options/` and handed to either update
+order: `--lr-warmup-steps`/`--lr-decay`, `--diff-augment`, `--r1-gamma`. Under `--strategy`,
+`distribute.Distribution` takes `OneDevice`'s place.
 """
 
 from __future__ import annotations
