@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: setup train test test-slow lint format gif quality bench clean-venv tensorboard report recipes time-to-quality explore
+.PHONY: setup train test test-slow lint format gif quality bench clean-venv tensorboard report recipes time-to-quality explore bench-explore
 
 
 setup: $(STAMP)
@@ -57,6 +57,8 @@ report: $(STAMP)  ## Rewrite output/report.html, the run's one-page report (OUT=
 
 explore: $(STAMP)  ## Explore a run's generator in the browser (python -m dcgan_tf.explore; ARGS="--checkpoint-dir DIR --port P").
 	$(PY) -m dcgan_tf.explore $(ARGS)
+bench-explore: $(STAMP)  ## Time the explorer's slider moves in headless Chromium; writes BENCHMARKS.md (ARGS="--checkpoint-dir DIR").
+	$(PY) -m dcgan_tf.tools.explore_bench $(ARGS)
 # make recipes: the issue's length by default; e.g. make recipes STEPS=600 SEEDS=0 EVAL_EVERY=3
 STEPS ?= 11750
 SEEDS ?= 0,1

@@ -165,6 +165,28 @@ def test_a_conditional_run_draws_the_digit_asked_for(conditional_api):
     assert call(conditional_api, "POST", "/api/image", {"z": z})[0] == 400  # no label
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize("model", ["gan", "tfexamples", "carpedm20", "pytorch"])
+def test_every_other_model_answers_every_route(model, tmp_path, classifier_bundle):
+    images, labels = synthetic_digits(32)
+    config = TrainConfig(model=model, epochs=1, batch_size=32, out=str(tmp_path / "out"),
+                         checkpoint_dir=str(tmp_path / "ck"))  # fmt: skip
+    train(config, images, log=lambda _: None, image_labels=labels)
+    state, config, path = load_run(tmp_path / "ck")
+    api = Api(Engine(state, config, path, load_classifier(classifier_bundle)))
+    label = 7 if api.engine.conditional else None
+    samples = call(api, "GET", "/api/samples?seed=1&n=2" + ("&label=7" if label else ""))[1]
+    z0, z1 = samples["z"]
+    assert len(samples["images"]) == 2
+    for route, body in [
+        ("/api/image", {"z": z0, "label": label}),
+        ("/api/directions", {"z": z0, "label": label, "k": 3}),
+        ("/api/interpolate", {"z0": z0, "z1": z1, "steps": 3, "label": label}),
+    ]:
+        status, answer = call(api, "POST", route, body)
+        assert status == 200, (route, answer)
+
+
 Z = [0.0] * 100
 BAD = [
     ("GET", "/../../etc/passwd", None, 404),
@@ -285,9 +307,11 @@ def resident_kb() -> int:
     return 0
 
 
+@pytest.mark.slow
 def test_a_bounded_load_gets_every_answer_and_no_memory_growth(server):
-    """32 clients at once, 600 requests in all, twice: every one answered 200, and the second
-    round grows the process by under 20 MB (the first warms up threads and TensorFlow)."""
+    """32 clients at once, 600 requests a round, five rounds: every request answered 200, and
+    after two warm-up rounds (threads, TensorFlow's graphs and allocator) the last three rounds'
+    1,800 requests grow the process by under 8 MB: a leak of 5 kB a request would be 9 MB."""
     z = json.dumps({"z": Z}).encode()
     requests = [("POST", "/api/image", z), ("GET", "/api/samples?seed=5&n=4", None),
                 ("GET", "/api/info", None), ("GET", "/", None)] * 150  # fmt: skip
@@ -297,12 +321,13 @@ def test_a_bounded_load_gets_every_answer_and_no_memory_growth(server):
         return get(server, target, method, body)[0]
 
     sizes = []
-    for _ in range(2):
+    for _ in range(5):
         with ThreadPoolExecutor(32) as pool:
             statuses = list(pool.map(one, requests))
         assert statuses == [200] * len(requests)
         sizes.append(resident_kb())
-    assert sizes[1] - sizes[0] < 20_000, sizes
+    print(f"resident kB after each round: {sizes}")
+    assert max(sizes[2:]) - sizes[1] < 8_000, sizes
 
 
 def test_the_command_serves_until_stopped(runs, classifier_bundle, capsys):

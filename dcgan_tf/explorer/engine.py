@@ -5,7 +5,9 @@ One `Engine` per server. It holds the run's generator (loaded once), the digit c
 reads every image, and the fixed list of the run's checkpoints (`Shot`s, built at start-up and
 never from a request: a request names a checkpoint by its index in this list, never by a path).
 TensorFlow calls go through one lock; each checkpoint of the training scrubber is loaded once, on
-first use (or by `preload` in the background), and kept.
+first use (or by `preload` in the background), and kept. The generators and the classifier run as
+compiled TensorFlow functions (`compiled`): an eager Keras call costs tens of milliseconds on a
+CPU even for one image, which a slider move cannot afford (docs/exploring.md, "Speed").
 """
 
 from __future__ import annotations
@@ -19,14 +21,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 from PIL import Image
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.explorer.directions import EPSILON, top_directions
-from dcgan_tf.generator.sampling import draw_noise, generate_pixels, lerp, load_run, slerp
+from dcgan_tf.generator.sampling import draw_noise, lerp, load_run, slerp
 from dcgan_tf.run.best import BEST_DIR, read_best
 from dcgan_tf.run.going_back import KEPT_FOLDER, checkpoint_counters
 from dcgan_tf.run.recovery import damage, listed_checkpoints
+from dcgan_tf.tutorial.dataset import to_model_range
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,22 @@ def training_shots(folder: Path, log: Callable[[str], None] = print) -> list[Sho
     return sorted(shots, key=lambda s: (s.step, s.name))
 
 
+def compiled(model, *inputs: tf.TensorSpec) -> Callable:
+    """`model` (inference mode) as one TensorFlow graph for any batch size, traced now. (One
+    graph per checkpoint of the scrubber: TensorFlow would warn of "retracing", expected here.)"""
+
+    def forward(*args):
+        return model(list(args) if len(args) > 1 else args[0], training=False)
+
+    logger = tf.get_logger()
+    level = logger.level
+    logger.setLevel("ERROR")
+    try:
+        return tf.function(forward).get_concrete_function(*inputs)
+    finally:
+        logger.setLevel(level)
+
+
 def png_data_url(pixels: np.ndarray) -> str:
     """uint8 (28, 28, C) -> a data: URL of its PNG (the page scales it up, pixelated)."""
     image = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
@@ -88,10 +108,11 @@ class Engine:
     def __init__(self, state, config, path: str, classifier=None, shots=(), loader=None):
         self.state, self.config, self.path = state, config, str(path)
         self.spec, self.noise_dim, self.channels = state.spec, config.noise_dim, config.channels
-        self.classifier = classifier
+        self.classifier, self.classify = classifier, None  # classify: its compiled graph
         self.shots = list(shots)
         self.loader = loader or (lambda shot: load_run(Path(shot.path).parent, shot.path)[0])
         self.states: dict[int, object] = {}  # the scrubber's checkpoints, by index in shots
+        self.generators: dict[int, tuple[object, Callable]] = {}  # id(state) -> (state, graph)
         self.lock, self.load_lock = threading.Lock(), threading.Lock()
 
     @property
@@ -128,27 +149,39 @@ class Engine:
         """The images of noise `z` (N, D) by the run's generator (or checkpoint `shot`), each a
         PNG data URL with what the classifier reads: {"png", "digit", "confidence"}."""
         state = self.state if shot is None else self.shot_state(shot)
-        label_array = None if labels is None else np.asarray(labels, np.int32)
         with self.lock:
-            pixels = generate_pixels(state, z.astype(np.float32), label_array, self.channels)
+            output = self.generate(state, z, labels)
+            pixels = self.spec.to_pixels(output, self.channels)
             readings = self.read(pixels)
         return [{"png": png_data_url(p), **r} for p, r in zip(pixels, readings, strict=True)]
+
+    def generate(self, state, z: np.ndarray, labels) -> np.ndarray:
+        """The generator output (N, ...) of `state` for noise `z` (N, D) (and digits `labels`)."""
+        if id(state) not in self.generators:  # the state is kept too: its id stays its own
+            spec = [tf.TensorSpec([None, self.noise_dim], tf.float32)]
+            spec += [tf.TensorSpec([None], tf.int32)] if self.conditional else []
+            self.generators[id(state)] = (state, compiled(state.image_generator, *spec))
+        inputs = [tf.constant(z, tf.float32)]
+        inputs += [tf.constant(labels, tf.int32)] if self.conditional else []
+        return self.generators[id(state)][1](*inputs).numpy()
 
     def read(self, pixels: np.ndarray) -> list[dict]:
         """What the classifier reads in each image and how sure it is (none without one)."""
         if self.classifier is None or self.channels != 1:
             return [{"digit": None, "confidence": None} for _ in pixels]
-        _, probs = self.classifier.features_and_probs(pixels[..., 0])
+        if self.classify is None:
+            spec = tf.TensorSpec([None, 28, 28, 1], tf.float32)
+            self.classify = compiled(self.classifier.feature_model, spec)
+        _, logits = self.classify(tf.constant(to_model_range(pixels)))
+        probs = tf.nn.softmax(tf.cast(logits, tf.float64)).numpy()
         return [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 4)} for p in probs]
 
     def directions(self, z: np.ndarray, label: int | None, count: int) -> dict:
         """The `count` directions that change G(z) most (directions.py), with their strengths."""
 
         def generator_output(points: np.ndarray) -> np.ndarray:
-            inputs = points
-            if self.conditional:
-                inputs = [points, np.full(len(points), label, np.int32)]
-            return np.asarray(self.state.image_generator(inputs, training=False), np.float32)
+            labels = np.full(len(points), label, np.int32) if self.conditional else None
+            return self.generate(self.state, points, labels)
 
         with self.lock:
             vectors, strengths = top_directions(generator_output, z.astype(np.float32), count)

@@ -29,6 +29,7 @@ POLICY = (
 class Handler(BaseHTTPRequestHandler):
     server_version = "dcgan_tf-explore"
     protocol_version = "HTTP/1.1"  # keep-alive: a slider's requests reuse one connection
+    disable_nagle_algorithm = True  # else the body waits ~40 ms for the headers' ACK (Nagle)
     timeout = TIMEOUT
 
     def do_GET(self) -> None:
