@@ -206,6 +206,7 @@ BAD = [
     ("POST", "/api/image", b"", 400),
     ("POST", "/api/image", b"not json", 400),
     ("POST", "/api/image", b"[1, 2]", 400),
+    ("POST", "/api/image", b"[" * 200_000, 400),  # nested past Python's recursion limit
     ("POST", "/api/image", b'{"z": "../../etc/passwd"}', 400),
     ("POST", "/api/image", {"z": [0.0] * 99}, 400),
     ("POST", "/api/image", {"z": [0.0] * 101}, 400),

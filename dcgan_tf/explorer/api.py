@@ -100,6 +100,8 @@ class Api:
             data = json.loads(raw)
         except (ValueError, UnicodeDecodeError) as err:
             raise BadRequest(f"the body is not JSON ({err})") from None
+        except RecursionError:  # "[[[[..." nested deeper than Python's parser goes
+            raise BadRequest("the body is nested too deeply") from None
         if not isinstance(data, dict):
             raise BadRequest("the body must be a JSON object")
         return data
