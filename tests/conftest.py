@@ -12,6 +12,9 @@ import pytest
 from dcgan_tf.common.hooks import Hook
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+if os.environ.get("PYTEST_XDIST_WORKER"):  # make test: one worker per core, one thread each
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", "1")  # (two threads a worker fight over
+    os.environ.setdefault("OMP_NUM_THREADS", "1")  # two cores for the tiny tests' ops)
 
 
 def idx_bytes(array: np.ndarray) -> bytes:

@@ -172,6 +172,7 @@ def test_a_data_folder_too_big_to_hold_is_refused_before_it_is_read(tmp_path, ca
     )
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_an_allocation_failing_anywhere_is_one_line_naming_the_flag_that_asked(capsys):
     def allocate() -> int:
         np.empty((10**7, 10**7))  # numpy's MemoryError, at once: 800 TB

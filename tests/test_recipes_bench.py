@@ -100,6 +100,7 @@ def tiny_bench(tmp_path_factory, classifier_bundle):
     return tmp, argv
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_make_recipes_trains_measures_and_reports_each_run_end_to_end(tiny_bench):
     tmp, _ = tiny_bench
     runs = json.loads((tmp / "work" / "curves.json").read_text())["runs"]

@@ -106,6 +106,7 @@ def test_a_group_with_a_partial_last_batch_trains_every_batch_in_order():
     assert max_difference(single, multi) < 1e-5
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_xla_step_agrees_with_the_plain_step(three_steps):
     plain, plain_losses = three_steps()
     xla, xla_losses = three_steps(jit_compile=True)
@@ -115,6 +116,7 @@ def test_xla_step_agrees_with_the_plain_step(three_steps):
     assert relative_picture_difference(plain, xla) < 0.01
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_xla_with_k_steps_per_call_equals_k_single_xla_calls(three_steps):
     single, single_losses = three_steps(jit_compile=True)  # 3 single XLA calls
     multi, multi_losses = three_steps(jit_compile=True, steps_per_call=3)  # 1 call of 3 steps
@@ -139,7 +141,9 @@ def relative_discriminator_difference(reference, other) -> float:
     return float(apart / moved)
 
 
-@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
+@pytest.mark.parametrize(
+    "precision", ["mixed_bfloat16", pytest.param("mixed_float16", marks=pytest.mark.slow)]
+)
 def test_a_16_bit_step_stays_within_tolerance_of_float32(three_steps, precision):
     reference, reference_losses = three_steps()
     mixed, mixed_losses = three_steps(precision=precision)
@@ -228,6 +232,7 @@ def test_each_option_round_trips_through_a_checkpoint(three_steps, tmp_path, opt
             np.testing.assert_array_equal(a, b)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_training_with_k_steps_per_call_equals_training_one_step_at_a_time(tmp_path):
     def run(name: str, **option):
         config = TrainConfig(epochs=2, batch_size=16, out=str(tmp_path / name / "o"),
