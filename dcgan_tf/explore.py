@@ -65,7 +65,8 @@ def run(args: argparse.Namespace, ready=None) -> int:
         raise UserError(f"--classifier {args.classifier}: no such file")
     server = build_server(args)
     print(f"Exploring {server.api.engine.path} at {server.url}  (Ctrl-C stops)", flush=True)
-    loading = threading.Thread(target=preload, args=(server.api.engine,), daemon=True)
+    stop_loading = threading.Event()
+    loading = threading.Thread(target=preload, args=(server.api.engine, stop_loading), daemon=True)
     loading.start()
     if ready is not None:
         ready(server)
@@ -75,7 +76,8 @@ def run(args: argparse.Namespace, ready=None) -> int:
         print("\nstopped", file=sys.stderr)
     finally:
         server.server_close()
-        loading.join()  # a checkpoint half loaded (seconds at most) ends before the process
+        stop_loading.set()
+        loading.join()  # the checkpoint being loaded (seconds at most) ends before the process
     return 0
 
 
@@ -109,10 +111,10 @@ def load_classifier(args: argparse.Namespace, config, folder: Path):
         return None
 
 
-def preload(engine) -> None:
+def preload(engine, stop: threading.Event) -> None:
     """Load the training scrubber's checkpoints in the background; a failure waits for its use."""
     try:
-        engine.preload()
+        engine.preload(stop)
     except Exception as err:  # the request that needs it says so
         print(f"warning: loading the checkpoints for the scrubber: {err}", file=sys.stderr)
 

@@ -214,7 +214,10 @@ class Engine:
                 self.states[index] = self.state if same else self.loader(shot)
             return self.states[index]
 
-    def preload(self) -> None:
-        """Load every checkpoint of the scrubber (run in the background at start-up)."""
+    def preload(self, stop: threading.Event | None = None) -> None:
+        """Load every checkpoint of the scrubber (run in the background at start-up); once
+        `stop` is set, no further one (Ctrl-C waits for one load at most, not all)."""
         for index in range(len(self.shots)):
+            if stop is not None and stop.is_set():
+                return
             self.shot_state(index)
