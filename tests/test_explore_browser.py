@@ -84,3 +84,20 @@ def test_picking_digit_7_draws_sevens_the_classifier_reads(runs, classifier_bund
     readings = seen["readings"]
     assert len(readings) == 16 and readings.count(7) > len(readings) / 2, readings
     assert seen["slider_changed"]
+
+
+def test_bench_explore_times_the_moves_and_writes_its_section(runs, classifier_bundle, tmp_path):
+    from dcgan_tf.tools import explore_bench
+
+    ck = runs / "dcgan" / "ck"
+    for part in classifier_bundle.parent.glob("classifier-mnist.*"):  # found there: no training
+        (ck / part.name).write_bytes(part.read_bytes())
+    report = tmp_path / "BENCHMARKS.md"
+    report.write_text("# Benchmarks\n\nmake bench's tables\n")
+    argv = ["--checkpoint-dir", str(ck), "--moves", "5", "--report", str(report)]
+    assert explore_bench.main(argv) == 0
+    assert explore_bench.main(argv) == 0  # a second run replaces its section, nothing else
+    text = report.read_text()
+    assert text.startswith("# Benchmarks\n\nmake bench's tables\n")
+    assert text.count(explore_bench.START) == 1 and text.count(explore_bench.END) == 1
+    assert "| 5 | " in text and "Fetched from outside the server while the page loaded" in text
