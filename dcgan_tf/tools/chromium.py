@@ -50,7 +50,8 @@ class DevTools:
         head = b""
         while not head.endswith(b"\r\n\r\n"):
             head += self.exactly(1)
-        assert b" 101 " in head.split(b"\r\n")[0], head
+        if b" 101 " not in head.split(b"\r\n")[0]:
+            raise ProtocolError(f"DevTools refused the WebSocket: {head[:200]!r}")
         self.last = 0
 
     def exactly(self, count: int) -> bytes:
