@@ -201,6 +201,7 @@ def cli(module: str, *args: str, cwd: Path) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=300, env=env)  # fmt: skip
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_sample_num_100000000_through_the_real_command_is_one_line(finished, tmp_path):
     done = cli("sample", *reader_flags(finished), "--num", "100000000", cwd=tmp_path)
     assert done.returncode == 2
@@ -209,6 +210,7 @@ def test_sample_num_100000000_through_the_real_command_is_one_line(finished, tmp
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_generate_noise_dim_100000000_through_the_real_command_is_one_line(finished, tmp_path):
     flags = ["--data-dir", str(finished / "mnist"), "--noise-dim", "100000000", "--steps", "1"]
     done = cli("generate", *flags, cwd=tmp_path)

@@ -169,6 +169,7 @@ def test_per_example_losses_average_to_the_tutorials_batch_mean():
 # The strategy.run path in this process: MirroredStrategy over the one CPU (one replica).
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_strategy_run_path_on_one_replica_trains_like_the_default_path(tmp_path, monkeypatch):
     from conftest import synthetic_digits
 

@@ -386,8 +386,15 @@ def test_ctrl_c_stops_the_real_command(runs):
 
     command = [sys.executable, "-m", "dcgan_tf.explore", "--checkpoint-dir",
                str(runs / "dcgan" / "ck"), "--port", "0", "--no-classifier"]  # fmt: skip
+
+    # As from a terminal: SIGINT at its default (pytest-xdist's workers ignore it, and an ignored
+    # signal stays ignored in a child, so the command would never see the Ctrl-C).
+    def as_from_a_terminal() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"},
+                               preexec_fn=as_from_a_terminal)  # fmt: skip
     try:
         line = process.stdout.readline()
         url = line.split(" at ", 1)[1].split()[0]

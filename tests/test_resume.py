@@ -83,6 +83,7 @@ def test_a_run_stopped_after_an_epoch_resumes_to_the_same_weights(
     assert_same_run(resumed, uninterrupted)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_ctrl_c_mid_epoch_saves_and_resumes_to_the_same_weights(
     uninterrupted, tmp_path, monkeypatch
 ):

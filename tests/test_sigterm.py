@@ -37,6 +37,7 @@ def outer_handler():
     signal.signal(signal.SIGTERM, previous)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_sigterm_mid_epoch_saves_and_the_rerun_resumes(tmp_path, monkeypatch, outer_handler):
     """A real SIGTERM to this process; the same handler as Ctrl-C, whose exact resume
     tests/test_resume.py proves."""

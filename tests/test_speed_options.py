@@ -86,6 +86,7 @@ def three_steps():
     return get
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_k_steps_per_call_leave_the_same_weights_as_k_single_calls():
     data = batches(4)
     single, single_losses = trained_state(TrainConfig(), [[b] for b in data])
@@ -98,6 +99,7 @@ def test_k_steps_per_call_leave_the_same_weights_as_k_single_calls():
     np.testing.assert_array_equal(single.noise_rng.state.numpy(), multi.noise_rng.state.numpy())
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_group_with_a_partial_last_batch_trains_every_batch_in_order():
     data = [*batches(3), (tf.constant(to_model_range(IMAGES[:5])),)]
     single, _ = trained_state(TrainConfig(), [[b] for b in data])

@@ -118,6 +118,7 @@ def test_a_resumed_run_continues_the_same_curves_without_repeating_a_step(one_ep
     assert steps["config"] == [0, 3]  # each start records the config it ran with
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_ctrl_c_mid_epoch_writes_the_saved_steps_and_the_resume_goes_on_from_there(
     tmp_path, monkeypatch
 ):
