@@ -57,6 +57,16 @@ def run_command(command: Callable[[], int], sizes: Mapping[str, object] | None =
         return 2
 
 
+def add_classifier_dir_flag(parser: argparse.ArgumentParser) -> None:
+    """--classifier-dir: where the measuring commands keep (or first train) the digit classifier."""
+    parser.add_argument(
+        "--classifier-dir",
+        type=path_arg,
+        default="checkpoints",
+        help="where the digit classifier is kept (default: %(default)s)",
+    )
+
+
 def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
     """--checkpoint-dir, --checkpoint, --best and --model: which run's generator a command uses."""
     parser.add_argument(

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, import_tensorflow, path_arg, run_command
+from dcgan_tf.cli import Parser, add_classifier_dir_flag, import_tensorflow, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import keep_marker, kept_below, write_atomic
 from dcgan_tf.config import TrainConfig
@@ -39,12 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="runs/quality",
         help="run folder, started afresh (default: %(default)s)",
     )
-    add(
-        "--classifier-dir",
-        type=path_arg,
-        default="checkpoints",
-        help="where the classifier is kept",
-    )
+    add_classifier_dir_flag(parser)
     add("--report", type=path_arg, default="QUALITY.md", help="(default: %(default)s)")
     return parser
 

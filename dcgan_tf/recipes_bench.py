@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, import_tensorflow, path_arg, run_command
+from dcgan_tf.cli import Parser, add_classifier_dir_flag, import_tensorflow, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.common.limits import check_seed
@@ -59,12 +59,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="runs/recipes",
         help="run folders and curves.json; with --report-only, several comma-separated",
     )
-    add(
-        "--classifier-dir",
-        type=path_arg,
-        default="checkpoints",
-        help="where the digit classifier is kept",
-    )
+    add_classifier_dir_flag(parser)
     add("--report", type=path_arg, default="RECIPES.md", help="(default: %(default)s)")
     add("--plot", type=path_arg, default="docs/recipes.png", help="(default: %(default)s)")
     add("--report-only", action="store_true", help="only rewrite the report from curves.json")

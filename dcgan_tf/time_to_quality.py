@@ -26,7 +26,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, path_arg, run_command
+from dcgan_tf.cli import Parser, add_classifier_dir_flag, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.config import MODELS, RECIPES, TrainConfig
@@ -58,12 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--workdir", type=path_arg, default="runs/time-to-quality", help="run folders and race.json"
     )
-    add(
-        "--classifier-dir",
-        type=path_arg,
-        default="checkpoints",
-        help="where the digit classifier is kept",
-    )
+    add_classifier_dir_flag(parser)
     add("--report", type=path_arg, default="RECIPES.md", help="(default: %(default)s)")
     add("--readme", type=path_arg, default="README.md", help="(default: %(default)s)")
     add("--plot", type=path_arg, default="docs/time-to-quality.png", help="(default: %(default)s)")
