@@ -134,8 +134,14 @@ def writes_the_run(config: TrainConfig) -> bool:
 
 def train_locked(config: TrainConfig, given: dict) -> int:
     """Load the data and train, while this process holds the run's folders."""
-    tf = import_tensorflow()
     from dcgan_tf.data.sources import load_split
+
+    # A data folder is read (numpy only) before TensorFlow loads: a bad one answers at once.
+    # tensorflow-datasets loads later, after the strategy is made (TensorFlow's rule).
+    from_folder = None
+    if config.data_dir:
+        from_folder = load_split(config.dataset, config.split, config.data_dir, config.channels)
+    tf = import_tensorflow()
     from dcgan_tf.options.devices import describe_device, select_device
     from dcgan_tf.options.fast import resolve_fast
     from dcgan_tf.reporting.standard_hooks import standard_hooks
@@ -150,7 +156,7 @@ def train_locked(config: TrainConfig, given: dict) -> int:
         print("--fast: " + ", ".join(f"{name} {getattr(config, name)}" for name in speed))
     distribution = Distribution.for_config(config)  # before any op: TF's rule for multiworker
     source = config.data_dir or "tensorflow-datasets"
-    images, labels = load_split(config.dataset, config.split, config.data_dir, config.channels)
+    images, labels = from_folder or load_split(config.dataset, config.split, None, config.channels)
     check_training_memory(config, len(images))  # before the models are built
     data = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
     print(f"Data: {data}")

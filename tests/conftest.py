@@ -17,6 +17,13 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # make test: one worker per core, one
     os.environ.setdefault("OMP_NUM_THREADS", "1")  # two cores for the tiny tests' ops)
 
 
+def first_then_slow(cases) -> list:
+    """Parameters of one claim over several cases: the first checked by `make test`, every
+    other case by `make test-slow` (both run in CI), to keep `make test` within 3 minutes."""
+    first, *others = cases
+    return [first, *(pytest.param(case, marks=pytest.mark.slow) for case in others)]
+
+
 def idx_bytes(array: np.ndarray) -> bytes:
     """An unsigned-byte IDX file: magic 0x0000080<ndim>, big-endian dims, then the data."""
     header = (0x0800 + array.ndim).to_bytes(4, "big")

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_digits
+from conftest import first_then_slow, synthetic_digits
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
@@ -96,7 +96,7 @@ def test_the_stepper_draws_every_noise_batch_of_a_step_from_the_run_generator():
     np.testing.assert_array_equal(ours.noise_rng.state.numpy(), hand.noise_rng.state.numpy())
 
 
-@pytest.mark.parametrize("gen_noise", ["fresh", "same"])
+@pytest.mark.parametrize("gen_noise", first_then_slow(["fresh", "same"]))
 def test_k_alternating_steps_per_call_equal_k_single_calls(gen_noise):
     batches = [(IMAGES[i * 2 : i * 2 + 2],) for i in range(3)]
     options = {"model": "gan", "update": "alternating", "gen_steps": 2, "gen_noise": gen_noise}

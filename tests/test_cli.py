@@ -127,13 +127,13 @@ def test_gif_only_rebuilds_the_gif_from_the_images_there(two_epochs, tmp_path):
     assert iio.imread(out / "dcgan.gif", index=None).shape[0] == 2
 
 
-def test_asking_for_a_gpu_without_one_is_a_clear_error(capsys, tmp_path):
+def test_asking_for_a_gpu_without_one_is_a_clear_error(capsys, mnist_dir, tmp_path):
     import tensorflow as tf
 
     if tf.config.list_physical_devices("GPU"):
         pytest.skip("this machine has a GPU")
     folders = ["--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]
-    assert main(["--device", "gpu", "--data-dir", "/nonexistent", *folders]) == 2
+    assert main(["--device", "gpu", "--data-dir", str(mnist_dir), *folders]) == 2
     assert "TensorFlow sees no GPU" in capsys.readouterr().err
 
 
@@ -185,3 +185,19 @@ def test_commands_load_tensorflow_only_when_they_run():
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert result.stdout.strip() == "False", result.stderr
+
+
+def test_a_bad_data_folder_is_refused_before_tensorflow_loads(tmp_path):
+    """The folder's files are read first, with numpy only: the error comes in a second."""
+    (tmp_path / "empty").mkdir()
+    code = (
+        "import sys; from dcgan_tf.generate import main; "
+        "status = main(['--data-dir', 'empty', '--out', 'o', '--checkpoint-dir', 'c']); "
+        "print(status, 'tensorflow' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert result.stdout.strip() == "2 False", result.stderr
+    assert result.stderr.startswith("error: --data-dir empty: found neither")

@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import TrainingWatch, synthetic_digits
+from conftest import TrainingWatch, first_then_slow, synthetic_digits
 
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.measure import GeneratorSampler
@@ -183,7 +183,7 @@ def test_beta1_reaches_both_optimizers():
 # Seen on the shared 2-core machine (load 9): the runs take 7 s (pytorch), 11 s (tfexamples: a
 # 6.6M-parameter discriminator) and 18 s (carpedm20: three updates per step); the last two run
 # with the slow tests.
-RUNS = ["pytorch", *(pytest.param(m, marks=pytest.mark.slow) for m in ("tfexamples", "carpedm20"))]
+RUNS = first_then_slow(["pytorch", "tfexamples", "carpedm20"])
 
 
 @pytest.fixture(scope="module", params=RUNS)
@@ -205,6 +205,7 @@ def trained(request, tmp_path_factory):
     return root, config, resumed, watch, weights
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_each_model_trains_saves_its_preset_and_resumes(trained):
     root, config, resumed, watch, uninterrupted_weights = trained
     assert int(resumed.step) == 3
@@ -219,6 +220,7 @@ def test_each_model_trains_saves_its_preset_and_resumes(trained):
         np.testing.assert_allclose(a, b.numpy(), atol=1e-6, rtol=0)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_each_model_samples_sweeps_and_feeds_the_evaluation(trained, tmp_path):
     root, config, resumed, *_ = trained
     ck = str(root / "ck")

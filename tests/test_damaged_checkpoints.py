@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import tensorflow as tf
+from conftest import first_then_slow
 from test_resume import IMAGES, config_in, quiet
 
 from dcgan_tf.common.errors import UserError
@@ -84,7 +85,7 @@ def resumed_past(three_epochs, tmp_path_factory):
     return get
 
 
-@pytest.mark.parametrize("kind", DAMAGES)
+@pytest.mark.parametrize("kind", first_then_slow(DAMAGES))
 def test_resuming_falls_back_to_the_newest_checkpoint_that_restores(resumed_past, kind):
     _, reason = DAMAGES[kind]
     run, damaged, lines, step = resumed_past(kind)
@@ -99,6 +100,7 @@ def test_resuming_falls_back_to_the_newest_checkpoint_that_restores(resumed_past
     assert tf.train.latest_checkpoint(str(ck)) == str(ck / "ckpt-4")
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_resumed_run_never_reuses_an_older_checkpoints_name(run):
     train(config_in(run, epochs=4), IMAGES, log=quiet)
     ck = run / "ck"
@@ -114,7 +116,7 @@ UNREADABLE_STATES = {
 }
 
 
-@pytest.mark.parametrize("kind", UNREADABLE_STATES)
+@pytest.mark.parametrize("kind", first_then_slow(UNREADABLE_STATES))
 def test_an_unreadable_state_file_does_not_make_a_run_start_over(run, kind):
     (run / "ck" / "checkpoint").write_bytes(UNREADABLE_STATES[kind])
     lines = []

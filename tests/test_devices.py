@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 import tensorflow as tf
 
 from dcgan_tf.options.devices import describe_device, select_device
@@ -28,10 +29,12 @@ def test_models_are_placed_on_the_chosen_device():
     assert state.discriminator_optimizer.variables[1].value.device.endswith("CPU:0")
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_training_state_lands_on_the_device_it_is_built_under():
     """Two logical CPUs stand in for two devices: the models follow `tf.device`, as they would
     onto a GPU. Logical devices must be made before TensorFlow starts, hence a fresh process."""
     code = """
+import pytest
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)

@@ -154,6 +154,7 @@ def test_the_train_step_augments_the_real_and_the_fake_batch_alike():
     assert calls == [(None, 28, 28, 1)] * 2  # traced once: the real batch, the fake batch
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_alternating_update_augments_the_real_and_every_fake_batch_alike():
     """D's update sees blanked reals and fakes (logit l0 = D(0) before it), G's update blanked
     fakes (l1 = D(0) after D's update)."""

@@ -134,6 +134,7 @@ def spectral_run(tmp_path_factory):
     return root / "ck"
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_spectral_norm_run_samples_through_the_sample_command(spectral_run, tmp_path):
     assert load_saved_config(spectral_run).spectral_norm
     output = tmp_path / "s.npy"
@@ -143,6 +144,7 @@ def test_a_spectral_norm_run_samples_through_the_sample_command(spectral_run, tm
     assert np.load(output).shape == (4, 28, 28)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_loaded_spectral_norm_run_has_its_trained_power_iteration_vectors(spectral_run):
     state, config, path = load_run(spectral_run)
     reader = tf.train.load_checkpoint(path)

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_digits
+from conftest import first_then_slow, synthetic_digits
 
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run
@@ -60,7 +60,7 @@ def test_ema_equals_the_closed_form_after_k_updates_batch_norm_statistics_includ
         np.testing.assert_allclose(average, expected, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize("disc_steps", [1, 2])
+@pytest.mark.parametrize("disc_steps", first_then_slow([1, 2]))
 def test_the_train_step_moves_the_ema_after_each_generator_update_only(disc_steps):
     state = build_state(100, 1e-3, 0, ema=True)
     stepper = Stepper(state, TrainConfig(ema_decay=0.7, disc_steps=disc_steps))  # not 1 - 0.7

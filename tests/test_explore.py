@@ -141,6 +141,7 @@ def test_interpolation_runs_from_one_end_to_the_other(api):
     assert not np.array_equal(*middles)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_training_shows_the_same_noise_through_every_checkpoint(api):
     z = call(api, "GET", "/api/samples?seed=0&n=1")[1]["z"][0]
     status, found = call(api, "POST", "/api/training", {"z": z})

@@ -81,6 +81,7 @@ def assert_served_as_sampled(folder: Path) -> None:
     np.testing.assert_array_equal(served, sampled)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_saved_model_draws_samples_images_for_the_same_noise(dcgan_export):
     assert_served_as_sampled(dcgan_export / "dcgan" / "export")
 
@@ -91,6 +92,7 @@ def test_the_conditional_and_flat_models_serve_samples_images_too(other_exports,
     assert_served_as_sampled(other_exports / model / "export")
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_export_has_the_keras_generator_and_says_what_the_signature_takes(dcgan_export):
     folder = dcgan_export / "dcgan" / "export"
     assert (folder / "generator.keras").stat().st_size > 0
@@ -115,6 +117,7 @@ def test_exporting_without_a_checkpoint_is_a_one_line_error(tmp_path, capsys):
     assert "no checkpoint in" in err
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_run_with_ema_exports_the_averaged_generator(tmp_path):
     images, _ = synthetic_digits(16)
     config = TrainConfig(steps=2, batch_size=8, ema_decay=0.5, out=str(tmp_path / "out"),

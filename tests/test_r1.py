@@ -99,6 +99,7 @@ def test_the_penalty_changes_the_discriminators_update_and_not_the_generators():
     assert any(not np.allclose(a, b, rtol=0, atol=1e-9) for a, b in pairs)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_alternating_updates_discriminator_loss_also_grows_by_gamma_over_two_times_it():
     """--update alternating: D's loss on the reals and the fakes of the first noise batch, as the
     nets give them before the step (computed here), plus gamma / 2 x the penalty."""

@@ -5,7 +5,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_digits
+from conftest import first_then_slow, synthetic_digits
 
 from dcgan_tf.config import TrainConfig, load_saved_config
 from dcgan_tf.config.recipes import RECIPES, describe
@@ -64,6 +64,7 @@ def test_flags_given_on_the_command_line_win_over_the_recipe():
     assert (config.disc_learning_rate, config.beta1) == (3e-4, 0.8)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_recipe_is_saved_in_config_json_and_printed_at_the_start(tmp_path):
     config = TrainConfig.for_model(
         recipe="ttur", steps=1, batch_size=16, out=str(tmp_path / "o"), checkpoint_dir=str(tmp_path)
@@ -158,7 +159,7 @@ def test_the_train_step_asks_the_discriminator_for_one_minus_s_of_real_images_on
     assert float(step(images, noise)["disc_loss"]) == pytest.approx(expected, rel=1e-4)
 
 
-@pytest.mark.parametrize("steps_per_call", [1, 4])
+@pytest.mark.parametrize("steps_per_call", first_then_slow([1, 4]))
 def test_two_disc_steps_update_the_discriminator_twice_per_generator_update(steps_per_call):
     state = build_state(100, 1e-4, 0)
     config = TrainConfig(disc_steps=2, steps_per_call=steps_per_call)

@@ -115,6 +115,7 @@ def test_make_recipes_trains_measures_and_reports_each_run_end_to_end(tiny_bench
     assert "| tutorial +ema-decay 0.5 (raw generator) |" in (tmp / "R.md").read_text()
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_an_ema_run_also_measures_its_raw_generator_at_the_same_times(tiny_bench):
     tmp, _ = tiny_bench
     _, ema, raw = json.loads((tmp / "work" / "curves.json").read_text())["runs"]
@@ -124,6 +125,7 @@ def test_an_ema_run_also_measures_its_raw_generator_at_the_same_times(tiny_bench
     assert [p["fid"] for p in ema["points"]] != [p["fid"] for p in raw["points"]]
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_measure_ends_measures_the_final_checkpoint_of_a_run_that_ended_unmeasured(tiny_bench):
     tmp, argv = tiny_bench
     curves = tmp / "work" / "curves.json"

@@ -60,6 +60,7 @@ def image_sources(page: str) -> list[str]:
     return re.findall(r'<img [^>]*src="([^"]*)"', page)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_training_writes_the_report_with_config_device_and_data(run_dir):
     page = (run_dir / "report.html").read_text()
     assert "the test CPU" in page
@@ -68,6 +69,7 @@ def test_training_writes_the_report_with_config_device_and_data(run_dir):
     assert "dcgan on mnist/train: 6 steps, 2 epoch(s), 3 part(s), completed" in page
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_report_shows_when_each_part_of_the_run_ran(run_dir):
     journal = json.loads((run_dir / "journal.json").read_text())
     parts = [(s["first_step"], s["last_step"], s["completed"]) for s in journal["segments"]]
@@ -78,6 +80,7 @@ def test_the_report_shows_when_each_part_of_the_run_ran(run_dir):
     assert "5 → 6</td><td>completed" in page
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_rerunning_a_finished_run_adds_no_part_to_the_history(run_dir, tmp_path):
     shutil.copytree(run_dir.parent, tmp_path / "run")
     out, ck = tmp_path / "run" / "out", tmp_path / "run" / "ck"
@@ -86,6 +89,7 @@ def test_rerunning_a_finished_run_adds_no_part_to_the_history(run_dir, tmp_path)
     assert len(json.loads((out / "journal.json").read_text())["segments"]) == 3
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_report_shows_the_time_of_each_epoch(run_dir):
     epochs = json.loads((run_dir / "journal.json").read_text())["epochs"]
     assert [(e["epoch"], e["step"], e.get("partial", False)) for e in epochs] == [
@@ -98,6 +102,7 @@ def test_the_report_shows_the_time_of_each_epoch(run_dir):
     assert "(resumed midway)" in page
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_every_picture_is_inlined_as_a_png_or_gif_that_decodes(run_dir):
     sources = image_sources((run_dir / "report.html").read_text())
     assert len(sources) == 3  # the last grid, the GIF, the loss plot
@@ -111,6 +116,7 @@ def test_every_picture_is_inlined_as_a_png_or_gif_that_decodes(run_dir):
     assert kinds == ["png", "gif", "png"]
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_report_links_to_nothing_outside_itself(run_dir):
     page = (run_dir / "report.html").read_text()
     for value in re.findall(r'(?:src|href)\s*=\s*"?([^" >]*)', page):
@@ -118,6 +124,7 @@ def test_the_report_links_to_nothing_outside_itself(run_dir):
     assert not re.search(r"https?:|<script|<link|@import|url\(", page)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_report_command_adds_the_quality_curve_and_table_when_measured(run_dir, tmp_path):
     copy = tmp_path / "out"
     shutil.copytree(run_dir, copy)

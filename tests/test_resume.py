@@ -152,6 +152,7 @@ def test_kill_9_loses_at_most_the_unfinished_epoch(mnist_dir, tmp_path):
     assert len(list(out.glob("image_at_epoch_*.png"))) == 4
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_an_epoch_stopped_midway_resumes_only_with_its_batch_size_and_seed(tmp_path, monkeypatch):
     config = config_in(tmp_path, epochs=1)
     original_update = training.ProgressBar.update
@@ -182,6 +183,7 @@ def test_a_run_stopped_after_an_epoch_resumes_with_another_batch_size_and_seed(o
                for line in lines)  # fmt: skip
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_fresh_moves_quality_and_evaluation_files_aside_too(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

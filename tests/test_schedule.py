@@ -167,6 +167,7 @@ class RateWatch(Hook):
             os.kill(os.getpid(), signal.SIGINT)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_resumed_run_continues_on_the_same_curve(tmp_path):
     """6 steps (warm-up 3, cosine), Ctrl-C after step 3, rerun: steps 4-6 run at factor(3..5),
     not at the restarted curve's factor(0..2); restoring put the base rates back meanwhile."""

@@ -48,6 +48,7 @@ def run(one_epoch, tmp_path) -> Path:
     return tmp_path
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_damaged_side_files_are_moved_aside_and_the_run_goes_on(run, capsys):
     out = run / "run" / "out"
     for name, data in DAMAGES.items():

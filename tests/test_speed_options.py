@@ -8,7 +8,7 @@ import keras
 import numpy as np
 import pytest
 import tensorflow as tf
-from conftest import synthetic_digits
+from conftest import first_then_slow, synthetic_digits
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
@@ -143,9 +143,8 @@ def relative_discriminator_difference(reference, other) -> float:
     return float(apart / moved)
 
 
-@pytest.mark.parametrize(
-    "precision", ["mixed_bfloat16", pytest.param("mixed_float16", marks=pytest.mark.slow)]
-)
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
+@pytest.mark.parametrize("precision", ["mixed_bfloat16", "mixed_float16"])
 def test_a_16_bit_step_stays_within_tolerance_of_float32(three_steps, precision):
     reference, reference_losses = three_steps()
     mixed, mixed_losses = three_steps(precision=precision)
@@ -215,7 +214,9 @@ def keras_model(weight: tf.Variable):
 
 @pytest.mark.parametrize(
     "option",
-    [{"precision": "mixed_bfloat16"}, {"jit_compile": True}, {"steps_per_call": 3}],
+    first_then_slow(
+        [{"precision": "mixed_bfloat16"}, {"jit_compile": True}, {"steps_per_call": 3}]
+    ),
     ids=["bfloat16", "xla", "k3"],
 )
 def test_each_option_round_trips_through_a_checkpoint(three_steps, tmp_path, option):

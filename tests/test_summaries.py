@@ -109,6 +109,7 @@ def test_the_grid_summary_is_the_epoch_image(one_epoch):
     np.testing.assert_array_equal(pixels[..., 0], grid)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_resumed_run_continues_the_same_curves_without_repeating_a_step(one_epoch, tmp_path):
     copy_of(one_epoch, tmp_path)  # a run stopped after epoch 1
     run(config_in(tmp_path, epochs=2))
@@ -141,6 +142,7 @@ def test_ctrl_c_mid_epoch_writes_the_saved_steps_and_the_resume_goes_on_from_the
     assert steps["config"] == [0, 5]
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_going_back_to_an_older_checkpoint_drops_the_later_summaries(two_epochs, tmp_path):
     config = config_in(copy_of(two_epochs, tmp_path), epochs=2)
     ck = tmp_path / "ck"
@@ -155,6 +157,7 @@ def test_going_back_to_an_older_checkpoint_drops_the_later_summaries(two_epochs,
     assert written_step(tmp_path / "out" / "tensorboard") == 6
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_quality_metrics_are_written_when_measured_and_at_the_end(classifier_bundle, tmp_path):
     config = dataclasses.replace(config_in(tmp_path, epochs=3), eval_every=2)
     quality = QualityHook(load_classifier(classifier_bundle), config.out, 2, 20, 0, log=quiet)
@@ -165,6 +168,7 @@ def test_quality_metrics_are_written_when_measured_and_at_the_end(classifier_bun
     assert {"quality/precision", "quality/recall", "quality/coverage"} <= set(steps)
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_no_tensorboard_writes_no_summaries(mnist_dir, tmp_path):
     flags = ["--data-dir", str(mnist_dir), "--batch-size", "64", "--steps", "1"]
     flags += ["--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]
@@ -173,6 +177,7 @@ def test_no_tensorboard_writes_no_summaries(mnist_dir, tmp_path):
     assert not (tmp_path / "out" / "tensorboard").exists()
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_fresh_moves_the_old_summaries_and_journal_aside(one_epoch, tmp_path):
     config = config_in(copy_of(one_epoch, tmp_path), epochs=1)  # written with both hooks
     hooks = [TensorBoardHook(config, log=quiet), RunJournal(config.out, log=quiet)]

@@ -82,6 +82,7 @@ def one_step_weights(gen_loss: str) -> np.ndarray:
     return state.generator.weights[0].numpy()
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_generator_loss_choice_changes_the_generators_update():
     assert not np.allclose(one_step_weights("minimax"), one_step_weights("non-saturating"))
 
@@ -147,6 +148,7 @@ def test_cdcgan_trains_and_its_grid_has_a_row_per_digit(tmp_path):
     assert (tmp_path / "out" / "dcgan.gif").exists()
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_resuming_as_another_model_noise_dim_or_channels_names_the_flag(tmp_path):
     images, labels = synthetic_digits(32)
     train(small_config(tmp_path, epochs=1), images, log=lambda _: None)

@@ -99,6 +99,7 @@ def assert_first_checkpoint_is_the_newest_and_intact(ck: Path) -> None:
 # --- the checkpoint ---------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_disk_filling_up_during_a_checkpoint_save(digits, tmp_path, disk, capsys):
     ck = disk("45m")  # one checkpoint of about 30 MB fits, a second does not
     out = tmp_path / "out"
@@ -217,6 +218,7 @@ def fail_when_written(monkeypatch, name: str, fault: Callable[[], None]) -> dict
     return seen
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_full_output_disk_stops_a_run_with_one_line_and_exit_four(
     digits, disk, tmp_path, monkeypatch, capsys
 ):
