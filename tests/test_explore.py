@@ -75,6 +75,7 @@ def pixels_of(image: dict) -> np.ndarray:
     return np.asarray(Image.open(io.BytesIO(base64.b64decode(data))))
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_info_lists_every_checkpoint_the_run_kept_oldest_first(api):
     status, info = call(api, "GET", "/api/info")
     assert status == 200
@@ -85,6 +86,7 @@ def test_info_lists_every_checkpoint_the_run_kept_oldest_first(api):
     assert steps == sorted(steps) and steps[-1] == 6
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_samples_are_the_sample_commands_for_the_same_seed(api):
     status, first = call(api, "GET", "/api/samples?seed=3&n=4")
     assert status == 200 and len(first["images"]) == 4
@@ -99,6 +101,7 @@ def test_samples_are_the_sample_commands_for_the_same_seed(api):
     assert call(api, "GET", "/api/samples?seed=4&n=4")[1]["z"] != first["z"]
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_an_image_follows_its_noise_and_the_checkpoint_asked_for(api):
     z = call(api, "GET", "/api/samples?seed=0&n=1")[1]["z"][0]
     status, image = call(api, "POST", "/api/image", {"z": z})
@@ -109,6 +112,7 @@ def test_an_image_follows_its_noise_and_the_checkpoint_asked_for(api):
     assert not np.array_equal(pixels_of(image), pixels_of(oldest))
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_directions_are_orthonormal_strongest_first_and_move_the_image_most(api):
     z = np.asarray(call(api, "GET", "/api/samples?seed=1&n=1")[1]["z"][0])
     status, found = call(api, "POST", "/api/directions", {"z": z.tolist(), "k": 4})
@@ -127,6 +131,7 @@ def test_directions_are_orthonormal_strongest_first_and_move_the_image_most(api)
     assert change(directions[0]) > change(random / np.linalg.norm(random))
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_interpolation_runs_from_one_end_to_the_other(api):
     z0, z1 = call(api, "GET", "/api/samples?seed=2&n=2")[1]["z"]
     ends = [pixels_of(call(api, "POST", "/api/image", {"z": z})[1]) for z in (z0, z1)]
@@ -152,6 +157,7 @@ def test_training_shows_the_same_noise_through_every_checkpoint(api):
     assert not np.array_equal(by_name["kept/epoch-0001"], by_name["kept/epoch-0003"])
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_conditional_run_draws_the_digit_asked_for(conditional_api):
     status, info = call(conditional_api, "GET", "/api/info")
     assert info["conditional"] is True
@@ -233,6 +239,7 @@ BAD = [
 ]
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 @pytest.mark.parametrize("method,target,body,status", BAD)
 def test_a_bad_request_is_a_4xx_with_a_message(api, method, target, body, status):
     got, answer = call(api, method, target, body)
@@ -273,6 +280,7 @@ def get(server, target: str, method: str = "GET", body: bytes | None = None):
         conn.close()  # a kept-alive connection would hold one of the server's threads
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_page_is_served_whole_and_fetches_nothing_from_elsewhere(server):
     status, headers, page = get(server, "/")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
@@ -280,6 +288,7 @@ def test_the_page_is_served_whole_and_fetches_nothing_from_elsewhere(server):
     assert b"http://" not in page and b"https://" not in page and b"//cdn" not in page
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 @pytest.mark.parametrize(
     "request_line,status",
     [
@@ -332,6 +341,7 @@ def test_a_bounded_load_gets_every_answer_and_no_memory_growth(server):
     assert max(sizes[2:]) - sizes[1] < 8_000, sizes
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_command_serves_until_stopped(runs, classifier_bundle, capsys):
     args = explore.build_parser().parse_args(
         ["--checkpoint-dir", str(runs / "cdcgan" / "ck"), "--port", "0",
@@ -365,6 +375,7 @@ def test_bad_flags_are_one_line_errors(tmp_path, monkeypatch, capsys, flags, mes
     assert err.startswith(f"error: {message}") and err.count("\n") == 1
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_port_in_use_is_a_one_line_error(runs, capsys):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

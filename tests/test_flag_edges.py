@@ -257,6 +257,7 @@ QUICK = settings(
 )
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 @QUICK
 @given(example=invocations())
 def test_every_command_at_its_flags_edges_exits_0_or_2_in_one_line(
