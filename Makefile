@@ -26,7 +26,7 @@ TEST_PROCESSES := -n auto --maxprocesses 4 --dist loadfile
 test: $(STAMP)  ## The offline test suite (README's test command; CI runs it first).
 	$(PY) -m pytest -q $(TEST_PROCESSES) tests
 
-test-slow: $(STAMP)  ## Only the slow checks: real signals and kill -9, Chromium, replicas, workers, pip install (CI runs them after make test).
+test-slow: $(STAMP)  ## Only the slow checks: real signals and kill -9, Chromium, replicas, workers, pip install, further cases of a claim, options' trained runs (CI runs them after make test).
 	$(PY) -m pytest -q $(TEST_PROCESSES) -m slow tests
 
 lint: $(STAMP)
