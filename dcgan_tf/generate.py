@@ -137,10 +137,9 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     from dcgan_tf.data.sources import load_split
 
     # A data folder is read (numpy only) before TensorFlow loads: a bad one answers at once.
-    # tensorflow-datasets loads later, after the strategy is made (TensorFlow's rule).
-    from_folder = None
+    data = None
     if config.data_dir:
-        from_folder = load_split(config.dataset, config.split, config.data_dir, config.channels)
+        data = load_split(config.dataset, config.split, config.data_dir, config.channels)
     tf = import_tensorflow()
     from dcgan_tf.options.devices import describe_device, select_device
     from dcgan_tf.options.fast import resolve_fast
@@ -156,10 +155,12 @@ def train_locked(config: TrainConfig, given: dict) -> int:
         print("--fast: " + ", ".join(f"{name} {getattr(config, name)}" for name in speed))
     distribution = Distribution.for_config(config)  # before any op: TF's rule for multiworker
     source = config.data_dir or "tensorflow-datasets"
-    images, labels = from_folder or load_split(config.dataset, config.split, None, config.channels)
+    if data is None:  # tensorflow-datasets: after the strategy is made (TensorFlow's rule)
+        data = load_split(config.dataset, config.split, None, config.channels)
+    images, labels = data
     check_training_memory(config, len(images))  # before the models are built
-    data = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
-    print(f"Data: {data}")
+    described = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
+    print(f"Data: {described}")
     preset = preset_in_effect(config)
     if preset:
         print(f"Preset of --model {config.model} (flags given win): {preset}")
@@ -171,7 +172,7 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     log = print if distribution.is_chief else distribution.quiet
     try:
         with tf.device(device):
-            hooks = standard_hooks(config, describe_device(device), data)
+            hooks = standard_hooks(config, describe_device(device), described)
             train(config, images, log=log, hooks=hooks, image_labels=labels)
     except TrainingInterrupted as stop:
         print(stop, file=sys.stderr)

@@ -16,6 +16,7 @@ from dcgan_tf.config import TrainConfig
 from dcgan_tf.generate import main
 
 REPO = Path(__file__).resolve().parents[1]
+ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)}  # a command as a user starts it
 
 
 def run_cli(mnist_dir: Path, run: Path, *flags: str) -> int:
@@ -141,7 +142,7 @@ def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "dcgan_tf.generate", *args],
         cwd=cwd, capture_output=True, text=True, timeout=120,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+        env=ENV,
     )  # fmt: skip
 
 
@@ -197,7 +198,7 @@ def test_a_bad_data_folder_is_refused_before_tensorflow_loads(tmp_path):
     )
     result = subprocess.run(
         [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO)},
+        env=ENV,
     )  # fmt: skip
     assert result.stdout.strip() == "2 False", result.stderr
     assert result.stderr.startswith("error: --data-dir empty: found neither")
