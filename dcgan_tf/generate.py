@@ -145,15 +145,15 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     from dcgan_tf.options.fast import resolve_fast
     from dcgan_tf.reporting.standard_hooks import standard_hooks
     from dcgan_tf.run.budget import check_training_memory
-    from dcgan_tf.training.distribute import Distribution
     from dcgan_tf.training.loop import TrainingInterrupted, train
+    from dcgan_tf.training.placement import devices_for
 
     device = select_device(config.device)
     if config.fast:  # the device's fastest measured options; flags given still win
         config = resolve_fast(given, device)
         speed = ("precision", "jit_compile", "steps_per_call")
         print("--fast: " + ", ".join(f"{name} {getattr(config, name)}" for name in speed))
-    distribution = Distribution.for_config(config)  # before any op: TF's rule for multiworker
+    placement = devices_for(config)  # before any op: TF's rule for multiworker
     source = config.data_dir or "tensorflow-datasets"
     if data is None:  # tensorflow-datasets: after the strategy is made (TensorFlow's rule)
         data = load_split(config.dataset, config.split, None, config.channels)
@@ -165,11 +165,11 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     if preset:
         print(f"Preset of --model {config.model} (flags given win): {preset}")
     print(f"Training on {describe_device(device)}")
-    if distribution.strategy is not None:
-        print(f"Distributed: {distribution.describe()}")
+    if placement.strategy is not None:
+        print(f"Distributed: {placement.describe()}")
     # The other workers of a multi-worker run write into temporary folders, and say nothing.
-    config = distribution.worker_config(config)
-    log = print if distribution.is_chief else distribution.quiet
+    config = placement.worker_config(config)
+    log = print if placement.is_chief else say_nothing
     try:
         with tf.device(device):
             hooks = standard_hooks(config, describe_device(device), described)
@@ -178,6 +178,10 @@ def train_locked(config: TrainConfig, given: dict) -> int:
         print(stop, file=sys.stderr)
         return stop.exit_code
     return 0
+
+
+def say_nothing(_: str) -> None:
+    """The log of a multi-worker run's other workers: the chief's log speaks for the run."""
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dcgan_tf.common.hooks import Hook
+from dcgan_tf.run.hooks import Hook
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 if os.environ.get("PYTEST_XDIST_WORKER"):  # make test: one worker per core, one thread each

@@ -28,15 +28,16 @@ from conftest import synthetic_digits  # noqa: E402
 
 from dcgan_tf.common.errors import UserError  # noqa: E402
 from dcgan_tf.config import TrainConfig  # noqa: E402
-from dcgan_tf.run.checkpoints import build_state, restore  # noqa: E402
-from dcgan_tf.training import steps  # noqa: E402
-from dcgan_tf.training.distribute import Distribution  # noqa: E402
+from dcgan_tf.run.checkpoints import restore  # noqa: E402
+from dcgan_tf.run.state import build_state, build_state_for  # noqa: E402
+from dcgan_tf.training import placement  # noqa: E402
 from dcgan_tf.training.loop import train  # noqa: E402
+from dcgan_tf.training.placement import devices_for  # noqa: E402
 
 
-def build_state_without_dropout(*args, **kwargs):
+def build_state_without_dropout(config: TrainConfig):
     """Dropout off: the two runs would otherwise drop different units."""
-    state = build_state(*args, **kwargs)
+    state = build_state_for(config)
     for model in (state.generator, state.discriminator):
         for layer in model._flatten_layers(include_self=False, recursive=True):
             if isinstance(layer, keras.layers.Dropout):
@@ -51,7 +52,7 @@ def weights(state) -> list[np.ndarray]:
 def main(options: dict) -> dict:
     count = options.pop("images", 32)
     images, labels = synthetic_digits(count, seed=5)
-    steps.build_state = build_state_without_dropout  # what OneDevice builds with
+    placement.build_state_for = build_state_without_dropout  # what OneDevice builds with
     folder = Path(tempfile.mkdtemp())
     states, losses = {}, {}
     for strategy in ("default", "mirrored"):
@@ -76,7 +77,7 @@ def main(options: dict) -> dict:
         "steps": int(states["mirrored"].step),
         "losses_one_device": losses["default"],
         "losses_replicas": losses["mirrored"],
-        "replicas": Distribution.for_config(config).replicas,
+        "replicas": devices_for(config).replicas,
     }
 
 

@@ -11,9 +11,10 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.models.specs import MODEL_SPECS
 from dcgan_tf.options.alternating import make_alternating_step
-from dcgan_tf.run.checkpoints import build_state
-from dcgan_tf.training.steps import Stepper
+from dcgan_tf.run.state import build_state
+from dcgan_tf.training.steps import Stepper, nets_of
 from dcgan_tf.tutorial.losses import discriminator_loss, generator_loss
+from dcgan_tf.tutorial.train_step import StepOptions
 
 SPEC = MODEL_SPECS["gan"]
 IMAGES = tf.constant(SPEC.scale(synthetic_digits(8)[0]))  # (8, 784) in [0, 1]
@@ -48,10 +49,8 @@ def by_hand(state, d_noise: tf.Tensor, g_noises: list[tf.Tensor]) -> None:
         state.generator_optimizer.apply_gradients(zip(grads, g.trainable_variables, strict=True))
 
 
-def alternating(state, **options):
-    return make_alternating_step(state.generator, state.discriminator,
-                                 state.generator_optimizer, state.discriminator_optimizer,
-                                 **options)  # fmt: skip
+def alternating(state, gen_steps=1, gen_noise="fresh"):
+    return make_alternating_step(*nets_of(state), StepOptions(), gen_steps, gen_noise)
 
 
 def test_one_alternating_step_is_a_d_update_then_a_g_update_on_fresh_noise():

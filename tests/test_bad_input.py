@@ -91,7 +91,7 @@ def test_a_seed_outside_0_to_2_to_the_32_is_one_line_in_every_command(
 
 
 def test_the_largest_seed_is_taken_by_sample_and_by_a_new_run(finished, tmp_path):
-    from dcgan_tf.run.checkpoints import build_state
+    from dcgan_tf.run.state import build_state
 
     output = tmp_path / "s.npy"
     argv = [*reader_flags(finished), "--seed", str(SEED_MAX), "--format", "npy", "--output"]

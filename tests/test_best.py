@@ -18,7 +18,7 @@ from dcgan_tf.export import main as export_main
 from dcgan_tf.generator.sampling import load_run
 from dcgan_tf.interpolate import main as interpolate_main
 from dcgan_tf.run.best import BestCheckpoint, best_checkpoint
-from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.run.state import build_state
 from dcgan_tf.sample import main as sample_main
 from dcgan_tf.sweep import main as sweep_main
 from dcgan_tf.tutorial.dataset import to_model_range

@@ -15,11 +15,13 @@ from dcgan_tf.evaluation.measure import GeneratorSampler
 from dcgan_tf.interpolate import main as interpolate_main
 from dcgan_tf.models.course import ConvCondConcat
 from dcgan_tf.models.specs import MODEL_SPECS
-from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.options.losses import two_class_logit
+from dcgan_tf.run.state import build_state
 from dcgan_tf.sample import main as sample_main
 from dcgan_tf.training.loop import train
-from dcgan_tf.tutorial.losses import discriminator_loss, generator_loss, two_class_logit
-from dcgan_tf.tutorial.train_step import make_train_step
+from dcgan_tf.training.steps import nets_of
+from dcgan_tf.tutorial.losses import discriminator_loss, generator_loss
+from dcgan_tf.tutorial.train_step import StepOptions, make_train_step
 
 NEW_MODELS = ("tfexamples", "carpedm20", "pytorch")
 
@@ -129,8 +131,8 @@ def test_the_tfexamples_update_scores_with_two_class_softmax_cross_entropy():
         labels = tf.fill([8], label)
         return tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels, logits))
 
-    update = make_train_step(state.generator, state.discriminator, state.generator_optimizer,
-                             state.discriminator_optimizer, loss_kind="softmax2")  # fmt: skip
+    options = StepOptions(logit=two_class_logit)
+    update = make_train_step(*nets_of(state), options)
     losses = update(images, noise)
     assert float(losses["disc_loss"]) == pytest.approx(
         float(ce(real_logits, 1) + ce(fake_logits, 0)), rel=1e-4

@@ -9,7 +9,7 @@ import pytest
 import tensorflow as tf
 
 from dcgan_tf.options.devices import describe_device, select_device
-from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.run.state import build_state
 
 
 def test_cpu_is_chosen_when_asked_for():

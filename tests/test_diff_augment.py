@@ -11,11 +11,11 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.alternating import make_alternating_step
 from dcgan_tf.options.diff_augment import cutout, make_diff_augment, parse_policy, translate
-from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.run.state import build_state
 from dcgan_tf.training import steps
 from dcgan_tf.training.steps import Stepper, nets_of
 from dcgan_tf.tutorial.dataset import to_model_range
-from dcgan_tf.tutorial.train_step import make_train_step
+from dcgan_tf.tutorial.train_step import StepOptions, make_train_step
 
 SHIFTS = [(dy, dx) for dy in range(-4, 5) for dx in range(-4, 5)]
 
@@ -144,7 +144,7 @@ def test_the_train_step_augments_the_real_and_the_fake_batch_alike():
         calls.append(tuple(images.shape))
         return images * 0.0  # (still a path for the gradient: all zeros)
 
-    step = make_train_step(*nets_of(state), augment=blank)
+    step = make_train_step(*nets_of(state), StepOptions(augment=blank))
     images = tf.constant(to_model_range(synthetic_digits(8, seed=2)[0]))
     logit = float(state.discriminator(tf.zeros((1, 28, 28, 1)), training=True)[0, 0])
     losses = step(images, tf.random.stateless_normal((8, 100), seed=(5, 6)))
@@ -165,8 +165,7 @@ def test_the_alternating_update_augments_the_real_and_every_fake_batch_alike():
         calls.append(tuple(images.shape))
         return images * 0.0
 
-    step = make_alternating_step(*nets_of(state), "non-saturating", "sigmoid", 1, "fresh",
-                                 augment=blank)  # fmt: skip
+    step = make_alternating_step(*nets_of(state), StepOptions(augment=blank))
     images = tf.constant(to_model_range(synthetic_digits(8, seed=2)[0]))
     blank_logit = lambda: float(state.discriminator(tf.zeros((1, 28, 28, 1)))[0, 0])  # noqa: E731
     before = blank_logit()

@@ -13,7 +13,7 @@ from dcgan_tf.config import TrainConfig, load_saved_config
 from dcgan_tf.generate import main as generate_main
 from dcgan_tf.generator.sampling import load_run
 from dcgan_tf.options.discriminator import set_dropout, with_spectral_norm
-from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.run.state import build_state
 from dcgan_tf.sample import main as sample_main
 from dcgan_tf.tutorial.dataset import to_model_range
 

@@ -20,14 +20,18 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.training.distribute import (
     _STRATEGIES,
-    Distribution,
     copy_latest_checkpoint,
-    devices_for,
     is_chief,
     make_strategy,
 )
-from dcgan_tf.training.replicas import ReplicaLossScale, ReplicatedStepper, replica_slice
-from dcgan_tf.training.steps import OneDevice, Stepper
+from dcgan_tf.training.placement import Distribution, OneDevice, devices_for
+from dcgan_tf.training.replicas import (
+    ReplicaLossScale,
+    ReplicatedStepper,
+    replica_share,
+    replica_slice,
+)
+from dcgan_tf.training.steps import Stepper
 from dcgan_tf.tutorial import losses, train_step
 
 REPO = Path(__file__).resolve().parents[1]
@@ -123,7 +127,7 @@ def test_default_strategy_is_the_single_device_path_untouched(tmp_path):
     assert isinstance(batches, tf.data.Dataset)
     assert [int(images.shape[0]) for (images,) in batches] == [2, 1]
     assert type(devices.stepper(devices.build_state(config), config)) is Stepper
-    assert Distribution.for_config(config).worker_config(config) is config
+    assert devices.worker_config(config) is config
 
 
 def test_auto_without_several_gpus_is_the_default_path():
@@ -156,14 +160,12 @@ def test_the_chief_is_the_chief_task_or_worker_zero():
     assert not is_chief("worker", 1)
 
 
-def test_per_example_losses_average_to_the_tutorials_batch_mean():
+def test_a_replicas_share_of_the_loss_is_the_tutorials_batch_mean_over_one_replica():
     logits = tf.constant([[0.3], [-1.2], [2.0]])
-    labels = tf.ones_like(logits)
-    per_example = losses.per_example_cross_entropy(labels, logits)
-    assert per_example.shape == (3,)
-    np.testing.assert_allclose(
-        tf.reduce_mean(per_example), losses.cross_entropy(labels, logits), rtol=1e-6
-    )
+    labels = tf.constant([[1.0], [0.0], [1.0]])
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
+    share = strategy.run(replica_share, args=(labels, logits))
+    np.testing.assert_allclose(share, losses.cross_entropy(labels, logits), rtol=1e-6)
 
 
 # The strategy.run path in this process: MirroredStrategy over the one CPU (one replica).
@@ -193,7 +195,7 @@ def test_the_strategy_run_path_on_one_replica_trains_like_the_default_path(tmp_p
 
 def test_jit_compile_with_cpu_replicas_is_a_one_line_error():
     strategy = tf.distribute.MirroredStrategy(["/cpu:0"])
-    from dcgan_tf.run.checkpoints import build_state
+    from dcgan_tf.run.state import build_state
 
     with strategy.scope():
         state = build_state(100, 1e-4, 0)
@@ -202,7 +204,8 @@ def test_jit_compile_with_cpu_replicas_is_a_one_line_error():
 
 
 def test_a_worker_starts_from_a_copy_of_the_chiefs_newest_checkpoint(tmp_path):
-    from dcgan_tf.run.checkpoints import build_state, make_manager, restore_latest
+    from dcgan_tf.run.checkpoints import make_manager, restore_latest
+    from dcgan_tf.run.state import build_state
 
     state = build_state(100, 1e-4, 0)
     manager = make_manager(state, tmp_path / "chief")

@@ -10,7 +10,8 @@ from conftest import first_then_slow, synthetic_digits
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run
 from dcgan_tf.options.ema import copy_weights, make_ema_update
-from dcgan_tf.run.checkpoints import build_state, restore
+from dcgan_tf.run.checkpoints import restore
+from dcgan_tf.run.state import build_state
 from dcgan_tf.sample import main as sample_main
 from dcgan_tf.training.loop import train
 from dcgan_tf.training.steps import Stepper

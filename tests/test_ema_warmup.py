@@ -11,7 +11,7 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.generate import main as generate_main
 from dcgan_tf.options.ema import make_ema_update
-from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.run.state import build_state
 from dcgan_tf.training.steps import Stepper
 from dcgan_tf.tutorial.dataset import to_model_range
 

@@ -14,7 +14,8 @@ from conftest import synthetic_digits
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.export import main as export_main
 from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run
-from dcgan_tf.run.checkpoints import build_state, restore
+from dcgan_tf.run.checkpoints import restore
+from dcgan_tf.run.state import build_state
 from dcgan_tf.training.loop import train
 
 # Runs with only TensorFlow and numpy: loads each SavedModel and calls its signature.

@@ -31,16 +31,12 @@ def floor_of(module: str) -> str:
     return folder if folder in FLOORS else "top"
 
 
-def runtime_imports(path: Path) -> set[str]:
-    """The dcgan_tf modules `path` imports when it runs (not those under `if TYPE_CHECKING:`)."""
-    tree = ast.parse(path.read_text())
-    annotations_only = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
-            annotations_only |= {id(inner) for inner in ast.walk(node)}
+def imports(path: Path) -> set[str]:
+    """The dcgan_tf modules `path` imports, those for annotations only (`if TYPE_CHECKING:`)
+    included: a type that runs back up a floor is a dependency back up all the same."""
     found = set()
-    for node in ast.walk(tree):
-        if id(node) in annotations_only or not isinstance(node, ast.ImportFrom):
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.ImportFrom):
             continue
         if node.module == "dcgan_tf":  # from dcgan_tf import sweep
             found |= {f"dcgan_tf.{alias.name}" for alias in node.names}
@@ -62,7 +58,7 @@ def test_no_module_imports_from_a_floor_above_its_own():
     climbs = []
     for path in PACKAGE.rglob("*.py"):
         source = module_name(path)
-        for target in runtime_imports(path):
+        for target in imports(path):
             if FLOORS.index(floor_of(target)) > FLOORS.index(floor_of(source)):
                 climbs.append(f"{source} -> {target}")
     assert climbs == []

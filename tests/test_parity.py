@@ -15,7 +15,8 @@ from conftest import synthetic_digits
 from tutorial import Tutorial
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.run.checkpoints import build_state, make_manager, restore_latest
+from dcgan_tf.run.checkpoints import make_manager, restore_latest
+from dcgan_tf.run.state import build_state
 from dcgan_tf.tutorial.dataset import to_model_range
 from dcgan_tf.tutorial.train_step import make_train_step
 

@@ -12,7 +12,7 @@ from conftest import synthetic_digits
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.r1 import make_r1_penalty, r1_penalty
-from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.run.state import build_state
 from dcgan_tf.training.steps import Stepper, make_step
 from dcgan_tf.tutorial.dataset import to_model_range
 from dcgan_tf.tutorial.losses import discriminator_loss

@@ -12,10 +12,11 @@ import tensorflow as tf
 from conftest import synthetic_digits
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.hooks import Hook
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.schedule import make_rate_update, rate_factor
-from dcgan_tf.run.checkpoints import build_state, restore
+from dcgan_tf.run.checkpoints import restore
+from dcgan_tf.run.hooks import Hook
+from dcgan_tf.run.state import build_state
 from dcgan_tf.training.loop import TrainingInterrupted, train
 from dcgan_tf.training.steps import Stepper
 from dcgan_tf.tutorial.dataset import to_model_range

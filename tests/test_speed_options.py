@@ -13,9 +13,10 @@ from conftest import first_then_slow, synthetic_digits
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.precision import DynamicLossScale
-from dcgan_tf.run.checkpoints import build_state, make_manager, restore
+from dcgan_tf.run.checkpoints import make_manager, restore
+from dcgan_tf.run.state import build_state
 from dcgan_tf.training.loop import train
-from dcgan_tf.training.steps import Stepper, batch_groups
+from dcgan_tf.training.steps import Stepper, batch_groups, nets_of
 from dcgan_tf.tutorial import train_step
 from dcgan_tf.tutorial.dataset import to_model_range
 
@@ -159,7 +160,7 @@ def test_a_16_bit_step_stays_within_tolerance_of_float32(three_steps, precision)
     assert all(v.dtype == "float32" for v in mixed.generator.weights)
 
 
-def test_16_bit_models_return_float32_logits_to_the_losses(monkeypatch):
+def test_16_bit_models_return_float32_logits_to_the_losses():
     """The discriminator computes in bfloat16; the logits the loss functions receive are float32
     (Keras' cross-entropy would cast them itself, a loss of one's own would not)."""
     received = []
@@ -171,11 +172,14 @@ def test_16_bit_models_return_float32_logits_to_the_losses(monkeypatch):
 
         return record
 
-    monkeypatch.setattr(train_step, "discriminator_loss", recording(train_step.discriminator_loss))
-    for name, loss in list(train_step.GENERATOR_LOSSES.items()):
-        monkeypatch.setitem(train_step.GENERATOR_LOSSES, name, recording(loss))
+    options = train_step.StepOptions(
+        generator_loss=recording(train_step.generator_loss),
+        discriminator_loss=recording(train_step.discriminator_loss),
+    )
     state = build_state(100, 1e-4, 0, precision="mixed_bfloat16")
-    losses = Stepper(state, TrainConfig(precision="mixed_bfloat16"))([batches(1)[0]])
+    step = train_step.make_train_step(*nets_of(state), options)
+    ((images,),) = batches(1)
+    losses = [step(images, tf.random.stateless_normal((len(images), 100), seed=(1, 2)))]
     assert state.discriminator.layers[0].compute_dtype == "bfloat16"
     assert received == [tf.float32] * 3  # the generator's loss: 1 logit, the discriminator's: 2
     assert all(np.isfinite(v) for v in losses[0].values())

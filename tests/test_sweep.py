@@ -8,7 +8,8 @@ import pytest
 from dcgan_tf.config import TrainConfig, save_config
 from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run
 from dcgan_tf.interpolate import main as interpolate_main
-from dcgan_tf.run.checkpoints import build_state, make_manager
+from dcgan_tf.run.checkpoints import make_manager
+from dcgan_tf.run.state import build_state
 from dcgan_tf.sweep import sweep_noise
 
 

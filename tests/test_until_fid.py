@@ -10,12 +10,12 @@ import tensorflow as tf
 from conftest import TrainingWatch, synthetic_digits
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.hooks import Hook
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.measure import QualityHook
 from dcgan_tf.evaluation.until_fid import UntilFid
 from dcgan_tf.reporting import standard_hooks as standard
 from dcgan_tf.run.going_back import checkpoint_counters
+from dcgan_tf.run.hooks import Hook
 from dcgan_tf.training.loop import train
 from dcgan_tf.tutorial.images import GIF_NAME
 

@@ -11,10 +11,13 @@ from conftest import synthetic_digits
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.models.specs import MODEL_SPECS
-from dcgan_tf.run.checkpoints import build_state, make_manager, restore_latest
+from dcgan_tf.options.losses import make_losses
+from dcgan_tf.run.checkpoints import make_manager, restore_latest
+from dcgan_tf.run.state import build_state
 from dcgan_tf.training.loop import train
-from dcgan_tf.tutorial.losses import generator_loss, minimax_generator_loss
-from dcgan_tf.tutorial.train_step import make_train_step
+from dcgan_tf.training.steps import nets_of
+from dcgan_tf.tutorial.losses import generator_loss
+from dcgan_tf.tutorial.train_step import StepOptions, make_train_step
 
 
 @pytest.mark.parametrize(
@@ -69,14 +72,15 @@ def test_minimax_generator_loss_is_log_one_minus_d():
     logits = tf.constant([[0.0], [2.0]])
     d = tf.sigmoid(logits).numpy().ravel()
     expected = np.mean(np.log(1 - d))
+    minimax_generator_loss = make_losses(gen_loss="minimax")[0]
     assert float(minimax_generator_loss(logits)) == pytest.approx(expected, rel=1e-5)
     assert float(generator_loss(logits)) == pytest.approx(np.mean(-np.log(d)), rel=1e-5)
 
 
 def one_step_weights(gen_loss: str) -> np.ndarray:
     state = build_state(100, 1e-4, seed=0)
-    step = make_train_step(state.generator, state.discriminator, state.generator_optimizer,
-                           state.discriminator_optimizer, gen_loss)  # fmt: skip
+    generator_loss, _ = make_losses(gen_loss)
+    step = make_train_step(*nets_of(state), StepOptions(generator_loss=generator_loss))
     images = tf.constant(MODEL_SPECS["dcgan"].scale(synthetic_digits(8)[0]))
     step(images, tf.random.stateless_normal([8, 100], seed=[0, 1]))
     return state.generator.weights[0].numpy()

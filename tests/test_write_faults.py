@@ -19,10 +19,11 @@ from conftest import synthetic_digits, write_idx
 from dcgan_tf.common import files
 from dcgan_tf.common.errors import WriteFailed
 from dcgan_tf.common.files import write_atomic, write_atomic_with
+from dcgan_tf.common.plots import plot_series
 from dcgan_tf.generate import main
 from dcgan_tf.run.history import LossHistory
 from dcgan_tf.run.recovery import damage
-from dcgan_tf.tutorial.images import build_gif, plot_series, save_image_grid
+from dcgan_tf.tutorial.images import build_gif, save_image_grid
 
 MB = 1024 * 1024
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from dcgan_tf.run.checkpoints import GanState
+from dcgan_tf.run.state import GanState
 
 ONE_DIGIT_SHARE = 0.5  # above this, one digit dominates the samples
 FID_RISE = 2.0  # FID at or above this multiple of its best

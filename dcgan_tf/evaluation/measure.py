@@ -18,7 +18,7 @@ import numpy as np
 
 from dcgan_tf.common.errors import UserError, gist
 from dcgan_tf.common.files import set_aside, write_atomic
-from dcgan_tf.common.hooks import Hook
+from dcgan_tf.common.plots import plot_series
 from dcgan_tf.evaluation.classifier import Classifier
 from dcgan_tf.evaluation.metrics import (
     class_histogram,
@@ -30,9 +30,9 @@ from dcgan_tf.evaluation.metrics import (
 )
 from dcgan_tf.generator.sampling import draw_noise, generate_pixels
 from dcgan_tf.models.specs import NUM_CLASSES
-from dcgan_tf.run.checkpoints import GanState
+from dcgan_tf.run.hooks import Hook
+from dcgan_tf.run.state import GanState
 from dcgan_tf.tutorial.dataset import to_model_range
-from dcgan_tf.tutorial.images import plot_series
 
 
 @dataclass

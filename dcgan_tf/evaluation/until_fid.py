@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from dcgan_tf.common.hooks import Hook
 from dcgan_tf.evaluation.measure import QualityHook
-from dcgan_tf.run.checkpoints import GanState
+from dcgan_tf.run.hooks import Hook
+from dcgan_tf.run.state import GanState
 
 
 class UntilFid(Hook):

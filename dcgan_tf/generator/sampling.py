@@ -14,8 +14,9 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig, load_saved_config
 from dcgan_tf.models.specs import ModelSpec
 from dcgan_tf.run.best import best_checkpoint
-from dcgan_tf.run.checkpoints import GanState, build_state, checkpoint_model, restore
+from dcgan_tf.run.checkpoints import checkpoint_model, restore
 from dcgan_tf.run.recovery import damage, newest_intact
+from dcgan_tf.run.state import GanState, build_state
 
 
 def load_run(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from dcgan_tf.run.checkpoints import GanState
+from dcgan_tf.run.state import GanState
 
 
 class ServingGenerator(tf.Module):

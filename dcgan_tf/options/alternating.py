@@ -15,14 +15,17 @@ its fake batch). The noise comes in as one (draws, B, noise_dim) tensor drawn by
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import keras
 import tensorflow as tf
 
-from dcgan_tf.options.precision import DynamicLossScale
-from dcgan_tf.tutorial.losses import DISCRIMINATOR_LOGIT, GENERATOR_LOSSES, discriminator_loss
-from dcgan_tf.tutorial.train_step import TrainStep, as_float32, minimize, scaled, trace
+from dcgan_tf.tutorial.train_step import (
+    StepOptions,
+    TrainStep,
+    as_float32,
+    minimize,
+    scaled,
+    trace,
+)
 
 
 def noise_draws(gen_steps: int, gen_noise: str) -> int:
@@ -35,45 +38,36 @@ def make_alternating_step(
     discriminator: keras.Model,
     generator_optimizer: keras.optimizers.Optimizer,
     discriminator_optimizer: keras.optimizers.Optimizer,
-    gen_loss: str = "non-saturating",
-    loss_kind: str = "sigmoid",
+    options: StepOptions,
     gen_steps: int = 1,
     gen_noise: str = "fresh",
-    loss_scales: tuple[DynamicLossScale, DynamicLossScale] | None = None,
-    conditional: bool = False,
-    jit_compile: bool = False,
-    *,
-    label_smoothing: float = 0.0,
-    after_generator_update: Callable[[], None] | None = None,
-    set_learning_rates: Callable[[], None] | None = None,
-    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
-    real_penalty: Callable[..., tf.Tensor] | None = None,
 ) -> TrainStep:
     """The alternating step, traced once: (images, noise (draws, B, D)[, labels]) -> the
-    discriminator's loss and the last generator update's loss. The keyword options are those of
-    `tutorial.train_step.make_train_step`, at the same places of the step."""
-    generator_loss = GENERATOR_LOSSES[gen_loss]
-    logit = DISCRIMINATOR_LOGIT[loss_kind]
-    gen_scale, disc_scale = loss_scales or (None, None)
+    discriminator's loss and the last generator update's loss. `options` are those of
+    `tutorial.train_step.make_train_step`, used at the same places of the step (`disc_steps`
+    aside: here `gen_steps` sets the ratio)."""
+    o = options
+    gen_scale, disc_scale = o.loss_scales or (None, None)
 
     def train_step(images: tf.Tensor, noise: tf.Tensor, *labels: tf.Tensor) -> dict:
         def with_labels(x: tf.Tensor) -> tf.Tensor | list[tf.Tensor]:
             return [x, *labels] if labels else x
 
         def scored(x: tf.Tensor) -> tf.Tensor:
-            if augment is not None:  # (--diff-augment: real and fake images alike)
-                x = augment(x)
-            return logit(as_float32(discriminator(with_labels(x), training=True)))
+            if o.augment is not None:  # (--diff-augment: real and fake images alike)
+                x = o.augment(x)
+            output = as_float32(discriminator(with_labels(x), training=True))
+            return output if o.logit is None else o.logit(output)
 
-        if set_learning_rates is not None:  # (--lr-warmup-steps, --lr-decay)
-            set_learning_rates()
+        if o.set_learning_rates is not None:  # (--lr-warmup-steps, --lr-decay)
+            o.set_learning_rates()
         # 1. The discriminator: real images against fakes of the first noise batch. The fakes
         # are made outside the tape: this update changes D only.
         fakes = generator(with_labels(noise[0]), training=True)
         with tf.GradientTape() as disc_tape:
-            disc_loss = discriminator_loss(scored(images), scored(fakes), label_smoothing)
-            if real_penalty is not None:  # (--r1-gamma)
-                disc_loss += real_penalty(scored, images)
+            disc_loss = o.discriminator_loss(scored(images), scored(fakes))
+            if o.real_penalty is not None:  # (--r1-gamma)
+                disc_loss += o.real_penalty(scored, images)
             disc_target = scaled(disc_loss, disc_scale)  # float16 only: scaled up
         minimize(disc_tape, disc_target, discriminator, discriminator_optimizer, disc_scale)
 
@@ -82,12 +76,12 @@ def make_alternating_step(
         for k in range(gen_steps):
             z = noise[1 + k] if gen_noise == "fresh" else noise[0]
             with tf.GradientTape() as gen_tape:
-                gen_loss = generator_loss(scored(generator(with_labels(z), training=True)))
+                gen_loss = o.generator_loss(scored(generator(with_labels(z), training=True)))
                 gen_target = scaled(gen_loss, gen_scale)
             minimize(gen_tape, gen_target, generator, generator_optimizer, gen_scale)
-            if after_generator_update is not None:  # (--ema-decay)
-                after_generator_update()
+            if o.after_generator_update is not None:  # (--ema-decay)
+                o.after_generator_update()
         return {"gen_loss": gen_loss, "disc_loss": disc_loss}
 
     draws = noise_draws(gen_steps, gen_noise)
-    return trace(train_step, generator, conditional, jit_compile, noise_draws=draws)
+    return trace(train_step, generator, o.conditional, o.jit_compile, noise_draws=draws)

@@ -17,10 +17,10 @@ from pathlib import Path
 
 from dcgan_tf.common.errors import DamagedFile
 from dcgan_tf.common.files import set_aside, write_atomic
-from dcgan_tf.common.hooks import Hook
 from dcgan_tf.reporting.page import write_report
 from dcgan_tf.reporting.records import JOURNAL, read_journal
-from dcgan_tf.run.checkpoints import GanState
+from dcgan_tf.run.hooks import Hook
+from dcgan_tf.run.state import GanState
 
 
 def now_text() -> str:

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-from dcgan_tf.common.hooks import Hook
 from dcgan_tf.common.limits import require_memory
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
@@ -16,6 +15,7 @@ from dcgan_tf.evaluation.until_fid import UntilFid
 from dcgan_tf.reporting.journal import RunJournal
 from dcgan_tf.reporting.summaries import TensorBoardHook
 from dcgan_tf.run.best import BestCheckpoint
+from dcgan_tf.run.hooks import Hook
 
 
 def standard_hooks(config: TrainConfig, device: str, data: str) -> list[Hook]:

@@ -25,10 +25,10 @@ from tensorboard.plugins.scalar import metadata as scalar_metadata
 
 from dcgan_tf.common.errors import DamagedFile, gist
 from dcgan_tf.common.files import set_aside, write_atomic, write_atomic_with
-from dcgan_tf.common.hooks import Hook
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.measure import QualityHook
-from dcgan_tf.run.checkpoints import GanState
+from dcgan_tf.run.hooks import Hook
+from dcgan_tf.run.state import GanState
 from dcgan_tf.tutorial.images import EPOCH_IMAGE
 
 TENSORBOARD_DIR = "tensorboard"  # inside the run's --out folder

@@ -26,8 +26,8 @@ import tensorflow as tf
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import move_aside, write_atomic, write_atomic_with
-from dcgan_tf.common.hooks import Hook
-from dcgan_tf.run.checkpoints import CHECKPOINT_PREFIX, GanState
+from dcgan_tf.run.checkpoints import CHECKPOINT_PREFIX
+from dcgan_tf.run.hooks import Hook
 from dcgan_tf.run.recovery import (
     damage,
     next_checkpoint_number,
@@ -35,6 +35,7 @@ from dcgan_tf.run.recovery import (
     write_checkpoint,
     write_checkpoint_state,
 )
+from dcgan_tf.run.state import GanState
 
 KEPT_FOLDER = "kept"
 KEPT_NAME = "epoch-{:04d}"

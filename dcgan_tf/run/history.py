@@ -9,7 +9,7 @@ from pathlib import Path
 
 from dcgan_tf.common.errors import DamagedFile, gist
 from dcgan_tf.common.files import write_atomic
-from dcgan_tf.tutorial.images import plot_series
+from dcgan_tf.common.plots import plot_series
 
 COLUMNS = ("step", "epoch", "gen_loss", "disc_loss")
 

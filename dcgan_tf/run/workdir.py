@@ -19,10 +19,11 @@ from dcgan_tf.common.errors import DamagedFile, UserError
 from dcgan_tf.common.files import move_aside, set_aside
 from dcgan_tf.config import TrainConfig, load_saved_config, save_config
 from dcgan_tf.config.recipes import describe as describe_recipe
-from dcgan_tf.run.checkpoints import CHECKPOINT_FILES, GanState, make_manager, restore_latest
+from dcgan_tf.run.checkpoints import CHECKPOINT_FILES, make_manager, restore_latest
 from dcgan_tf.run.going_back import go_back_to
 from dcgan_tf.run.history import LossHistory
 from dcgan_tf.run.recovery import recover_newest, save_next_checkpoint
+from dcgan_tf.run.state import GanState
 
 OUTPUT_FILES = (
     "image_at_*.png",

@@ -73,7 +73,7 @@ def make_step_runners(
     import tensorflow as tf
 
     from dcgan_tf.config import TrainConfig
-    from dcgan_tf.run.checkpoints import build_state
+    from dcgan_tf.run.state import build_state
     from dcgan_tf.tools.bench_baseline import Notebook
     from dcgan_tf.training.steps import Stepper
     from dcgan_tf.tutorial.dataset import to_model_range
@@ -110,8 +110,8 @@ def run_duel(images: np.ndarray, args: argparse.Namespace, work: Path) -> dict:
     """dcgan_tf's epochs and the notebook's epochs taking turns in one process: after each of
     dcgan_tf's epochs (grids, checkpoint and all), a hook runs one epoch of the notebook's loop.
     Each epoch's own time is kept; the hook's time is taken out of dcgan_tf's."""
-    from dcgan_tf.common.hooks import Hook
     from dcgan_tf.config import TrainConfig
+    from dcgan_tf.run.hooks import Hook
     from dcgan_tf.tools.bench_baseline import Notebook, notebook_dataset
     from dcgan_tf.training.loop import train
 

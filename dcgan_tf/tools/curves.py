@@ -6,8 +6,8 @@ import dataclasses
 import time
 from collections.abc import Callable
 
-from dcgan_tf.common.hooks import Hook
-from dcgan_tf.run.checkpoints import GanState
+from dcgan_tf.run.hooks import Hook
+from dcgan_tf.run.state import GanState
 
 RAW_GENERATOR = " (raw generator)"  # ends the label of an EMA run's raw-generator curve
 

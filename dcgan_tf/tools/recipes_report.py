@@ -158,7 +158,7 @@ def changed_values(values: dict) -> str:
 def draw_plot(bench: dict, labels: list[str], path: Path) -> None:
     """FID (log scale) and classifier score, each against steps and against training time."""
     from dcgan_tf.common.files import write_atomic_with
-    from dcgan_tf.tutorial.images import plt
+    from dcgan_tf.common.plots import plt
 
     fig, axes = plt.subplots(2, 2, figsize=(11, 7))
     for label in labels:

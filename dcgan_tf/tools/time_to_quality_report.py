@@ -8,9 +8,9 @@ import re
 from pathlib import Path
 
 from dcgan_tf.common.files import write_atomic, write_atomic_with
-from dcgan_tf.common.hooks import Hook
 from dcgan_tf.evaluation.measure import QualityHook
-from dcgan_tf.run.checkpoints import GanState
+from dcgan_tf.run.hooks import Hook
+from dcgan_tf.run.state import GanState
 from dcgan_tf.tools.curves import Curve
 
 TARGET_FID = 18.4  # the tutorial's recipe after its 11,750 steps (RECIPES.md)
@@ -91,7 +91,7 @@ def race_table(race: dict) -> str:
 
 def draw_race_plot(race: dict, path: Path) -> None:
     """FID (log scale) against training seconds, one line per run, the target dashed."""
-    from dcgan_tf.tutorial.images import plt
+    from dcgan_tf.common.plots import plt
 
     fig, ax = plt.subplots(figsize=(9, 5))
     for run in race["runs"]:

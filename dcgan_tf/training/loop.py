@@ -3,7 +3,8 @@
 One loop for every model of `models.specs.MODEL_SPECS`; the tutorial's DCGAN is the default.
 What the notebook does inline beside the step (the grid after each epoch, a checkpoint now and
 then, the GIF at the end) are hooks here (`common/hooks.py`), so that options add hooks, not
-branches. The step itself comes from the step factory (`steps.py`).
+branches. The step itself comes from the step factory (`steps.py`), the devices it runs on from
+`placement.py`.
 """
 
 from __future__ import annotations
@@ -17,16 +18,16 @@ import numpy as np
 import tensorflow as tf
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.hooks import Hook
 from dcgan_tf.common.progress import ProgressBar
 from dcgan_tf.common.signals import StopOnSignals
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.run.checkpoints import GanState
 from dcgan_tf.run.going_back import KeepEvery
+from dcgan_tf.run.hooks import Hook, Hooks
+from dcgan_tf.run.state import GanState
 from dcgan_tf.run.workdir import Run, open_run
-from dcgan_tf.training.distribute import devices_for
+from dcgan_tf.training.grids import ProgressGrids
+from dcgan_tf.training.placement import devices_for
 from dcgan_tf.training.steps import batch_groups
-from dcgan_tf.tutorial.images import ProgressGrids
 
 
 class TrainingDiverged(UserError):
@@ -52,15 +53,11 @@ def train(
     image_labels: np.ndarray | None = None,
 ) -> GanState:
     """Train until `config.epochs` epochs (or `config.steps` steps) are done, resuming from the
-    newest checkpoint if any.
-
-    `images` are uint8 (N, 28, 28[, 3]); `image_labels` (N,) for a conditional model. Writes
-    grids, GIF, losses and config into `config.out`, checkpoints into `config.checkpoint_dir`.
-    `hooks` run after the progress grids at each moment of `common.hooks.Hook` (quality,
-    summaries, ...). Raises TrainingInterrupted after saving on Ctrl-C or SIGTERM.
-    """
-    # 1. Set up: the devices (one, or --strategy's replicas), the run's state restored from its
-    # newest checkpoint, the data as the model takes it, the train step, the hooks.
+    newest checkpoint if any. `images`: uint8 (N, 28, 28[, 3]); `image_labels` (N,) for a
+    conditional model. `hooks` run after the progress grids (`run/hooks.py`). Raises
+    TrainingInterrupted after saving on Ctrl-C or SIGTERM."""
+    # 1. Set up: where it trains (one device or a strategy's replicas), the run's state restored
+    # from its newest checkpoint, the data as the model takes it, the train step, the hooks.
     devices = devices_for(config)
     run = open_run(config, lambda: devices.build_state(config), log)
     state = run.state
@@ -71,23 +68,15 @@ def train(
     steps_per_epoch = math.ceil(len(images) / config.batch_size)
     # --steps counts steps (the last epoch may end early); otherwise --epochs counts epochs.
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
-    total_steps = config.steps or epochs * steps_per_epoch  # where --lr-decay ends
-    train_steps = devices.stepper(state, config, total_steps)  # the tutorial's train_step
-    hooks = [ProgressGrids(config.out, config.channels, config.snapshot_steps, log), *hooks]
-    if config.keep_every:
-        hooks.append(KeepEvery(config.checkpoint_dir, config.keep_every, log))
+    train_steps = devices.stepper(state, config, config.steps or epochs * steps_per_epoch)
+    grids = ProgressGrids(config.out, config.channels, config.snapshot_steps, log)
+    keep = [KeepEvery(config.checkpoint_dir, config.keep_every, log)] if config.keep_every else []
+    hooks = Hooks([grids, *hooks, *keep])
     # The loop counts steps in Python (no device reads in the hot path); `count` writes them
     # into the state whenever something outside the loop looks (checkpoints, hooks).
     count = Counters(state)
 
-    def save_checkpoint() -> None:
-        count.sync()
-        run.save_checkpoint()
-        for hook in hooks:
-            hook.on_checkpoint(state)
-
-    for hook in hooks:
-        hook.on_train_begin(state)
+    hooks.on_train_begin(state)
     with StopOnSignals() as stop:
         for epoch in range(int(state.epoch) + 1, epochs + 1):
             if count.reached(config.steps):
@@ -105,32 +94,25 @@ def train(
                     count.add_step()
                     run.history.append(count.step, epoch, losses["gen_loss"], losses["disc_loss"])
                     progress.update(count.epoch_step, len(batch_images), losses)
-                    for hook in hooks:
-                        hook.on_step_end(count.step, epoch, len(batch_images), losses)
+                    hooks.on_step_end(count.step, epoch, len(batch_images), losses)
                 if stop.requested or count.reached(config.steps):
                     break
             progress.close(count.epoch_step, losses)
             if stop.requested:
-                save_checkpoint()
-                raise TrainingInterrupted(
-                    f"{stop.name}: interrupted at epoch {epoch}, step {count.epoch_step}; saved "
-                    f"{run.manager.latest_checkpoint}. Run the same command again to resume.",
-                    stop.exit_code,
-                )
+                save_checkpoint(run, count, hooks)
+                raise interrupted(stop, epoch, count, run)
             if count.epoch_step < steps_per_epoch:  # --steps reached inside the epoch
-                save_checkpoint()
+                save_checkpoint(run, count, hooks)
                 break
 
             # 3. The epoch is done: the hooks draw the progress grid, measure quality, ...
             count.end_epoch(epoch)
-            for hook in hooks:
-                hook.on_epoch_end(epoch, state)
+            hooks.on_epoch_end(epoch, state)
 
             # 4. ... then a checkpoint every `save_every` epochs and after the last one.
-            last = epoch == epochs or count.reached(config.steps)
-            last |= any(hook.stop_requested for hook in hooks)  # (--until-fid reached)
+            last = epoch == epochs or count.reached(config.steps) or hooks.stop_requested
             if epoch % config.save_every == 0 or last:
-                save_checkpoint()
+                save_checkpoint(run, count, hooks)
             log(f"Time for epoch {epoch} is {time.time() - start} sec")
             if last:
                 break
@@ -138,9 +120,24 @@ def train(
     # 5. The run is complete: the final loss plot, and the hooks' last word (the GIF, ...).
     count.sync()
     run.history.save(Path(config.out))
-    for hook in hooks:
-        hook.on_train_end(state)
+    hooks.on_train_end(state)
     return state
+
+
+def save_checkpoint(run: Run, count: Counters, hooks: Hook) -> None:
+    """The counters into the state, the checkpoint, then the hooks' records of it."""
+    count.sync()
+    run.save_checkpoint()
+    hooks.on_checkpoint(run.state)
+
+
+def interrupted(stop: StopOnSignals, epoch: int, count: Counters, run: Run) -> TrainingInterrupted:
+    """What Ctrl-C or SIGTERM ends the run with, after its checkpoint is saved."""
+    return TrainingInterrupted(
+        f"{stop.name}: interrupted at epoch {epoch}, step {count.epoch_step}; saved "
+        f"{run.manager.latest_checkpoint}. Run the same command again to resume.",
+        stop.exit_code,
+    )
 
 
 def model_inputs(

@@ -1,7 +1,12 @@
 """What runs on each replica under --strategy: its part of a batch, its step through
-`strategy.run`, float16's loss scale decided across replicas, and the error when a peer is lost.
+`strategy.run`, its share of the losses, float16's loss scale decided across replicas, and the
+error when a peer is lost.
 
-`distribute.Distribution` builds these; the loop sees only `ReplicaParts` and `ReplicatedStepper`.
+`placement.Distribution` builds these; the loop sees only `ReplicaParts` and `ReplicatedStepper`.
+On one device each loss is the notebook's batch mean. A replica sees only its part of the batch,
+so there the same loss is computed per example and summed over that part, divided by the GLOBAL
+batch size (`tf.nn.compute_average_loss`): the replicas' losses, and the gradients the optimizer
+sums over replicas, add up to the batch mean.
 """
 
 from __future__ import annotations
@@ -16,8 +21,8 @@ import tensorflow as tf
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.precision import DynamicLossScale
-from dcgan_tf.run.checkpoints import GanState
-from dcgan_tf.training.steps import make_step
+from dcgan_tf.run.state import GanState
+from dcgan_tf.training.steps import make_step, step_options
 
 # What a collective raises when a peer worker died (TF's health check aborts the collectives).
 PEER_LOST = (
@@ -46,6 +51,17 @@ def peer_lost_is_an_error() -> Iterator[None]:
             f"lost contact with another worker ({first_line}); restart every worker with the "
             "same command to resume from the last checkpoint"
         ) from None
+
+
+def replica_share(labels: tf.Tensor, logits: tf.Tensor) -> tf.Tensor:
+    """The notebook's cross-entropy as this replica's share of the mean over the global batch:
+    sum(its per-example losses) / global batch size. The global size is the sum of the
+    replicas' sizes (an all-reduce), so uneven parts of a last, partial batch (even an empty
+    part) are weighted right."""
+    per_example = keras.losses.BinaryCrossentropy(from_logits=True, reduction=None)(labels, logits)
+    local_size = tf.shape(per_example)[0]
+    global_size = tf.distribute.get_replica_context().all_reduce("sum", local_size)
+    return tf.nn.compute_average_loss(per_example, global_batch_size=global_size)
 
 
 def replica_slice(
@@ -115,8 +131,10 @@ class ReplicatedStepper:
                 self.loss_scales = (ReplicaLossScale(), ReplicaLossScale())
         if config.update != "simultaneous":
             raise UserError("--strategy trains with --update simultaneous only (the tutorial's)")
-        # The tutorial's step, untraced: it is traced inside strategy.run below.
-        update = make_step(state, config, self.loss_scales, total_steps).python_function
+        # The tutorial's step, untraced (it is traced inside strategy.run below), on this
+        # replica's share of each loss.
+        options = step_options(state, config, self.loss_scales, total_steps, replica_share)
+        update = make_step(state, config, options).python_function
 
         def replica_step(noise: tf.Tensor, start: tf.Tensor, images: tf.Tensor, *labels):
             own_noise = noise[start : start + tf.shape(images)[0]]  # the rows of its images

@@ -1,28 +1,24 @@
-"""The step factory: the train step a config asks for, built around the tutorial's train step.
+"""The step factory: the train step a config asks for, built around the notebook's train step.
 
-    OneDevice()                    the tutorial's setting: build the state, batch an epoch, step
+    make_step(state, config)       the traced step: the notebook's `train_step` with the options
+                                   of `dcgan_tf/options/` as one `StepOptions`, or the course
+                                   models' alternating update (`options/alternating.py`)
     Stepper(state, config)         the loop's way to train: call it with a group of batches, get
                                    one dict of float losses per step back
 
 The default (one step per call, float32, no XLA) runs `tutorial.train_step.make_train_step`'s
-step exactly: the noise is drawn here and passed in. The options change speed, not the math:
+step exactly: the noise is drawn here and passed in. The speed options change speed, not the math:
 - `--jit-compile`: the step is compiled with XLA;
 - `--steps-per-call K`: up to K steps of equally sized batches run in one call (a `tf.range` loop
   inside the graph, drawing each step's noise from the same generator in the same order), so
   the results equal K single calls; fewer Python round trips and one host read per K steps;
 - `--precision mixed_float16`: dynamic loss scaling beside each optimizer (`options/precision.py`;
-  the models' dtype policy is set where they are built, in `run.checkpoints.build_state`).
+  the models' dtype policy is set where they are built, in `run.state.build_state`).
 
-`--update alternating` swaps the step for the course models' own order (`options/alternating.py`):
-it takes its noise batches stacked, (draws, B, noise_dim), drawn from the same generator as one
-(draws * B, noise_dim) batch, so a checkpoint still resumes exactly.
-
-The recipe options do change the math (see `make_train_step` and docs/recipes.md):
-`--label-smoothing`, `--disc-steps`, `--ema-decay`/`--ema-warmup` (the EMA update of
-`options/ema.py` runs inside the step's graph, right after each generator update), and the
-options of issue 20, each built here from its module in `options/` and handed to either update
-order: `--lr-warmup-steps`/`--lr-decay`, `--diff-augment`, `--r1-gamma`. Under `--strategy`,
-`distribute.Distribution` takes `OneDevice`'s place.
+`--update alternating` takes its noise batches stacked, (draws, B, noise_dim), drawn from the same
+generator as one (draws * B, noise_dim) batch, so a checkpoint still resumes exactly. The recipe
+options change the math (docs/recipes.md); each is built here from its module in `options/`.
+Under `--strategy`, `replicas.ReplicatedStepper` takes `Stepper`'s place (`placement.py`).
 """
 
 from __future__ import annotations
@@ -36,57 +32,35 @@ from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.alternating import make_alternating_step, noise_draws
 from dcgan_tf.options.diff_augment import make_diff_augment
 from dcgan_tf.options.ema import make_ema_update
+from dcgan_tf.options.losses import DISCRIMINATOR_LOGIT, CrossEntropy, make_losses
 from dcgan_tf.options.precision import DynamicLossScale
 from dcgan_tf.options.r1 import make_r1_penalty
 from dcgan_tf.options.schedule import make_rate_update
-from dcgan_tf.run.checkpoints import GanState, build_state
-from dcgan_tf.tutorial.dataset import make_dataset
-from dcgan_tf.tutorial.train_step import TrainStep, make_train_step
+from dcgan_tf.run.state import GanState
+from dcgan_tf.tutorial.train_step import StepOptions, TrainStep, make_train_step
 
 Batch = tuple[tf.Tensor, ...]  # (images,) or (images, labels)
 
 
-class OneDevice:
-    """How the loop builds its state, batches an epoch and steps on one device (no strategy)."""
-
-    is_chief = True  # the one process writes the run
-
-    def build_state(self, config: TrainConfig) -> GanState:
-        """The models, the optimizers and the counters of `config`'s run, freshly initialised."""
-        return build_state(
-            config.noise_dim,
-            config.learning_rate,
-            config.seed,
-            config.model,
-            config.channels,
-            config.precision,
-            disc_learning_rate=config.disc_learning_rate,
-            beta1=config.beta1,
-            ema=config.ema_decay > 0,
-            disc_dropout=config.disc_dropout,
-            spectral_norm=config.spectral_norm,
-        )
-
-    def epoch_batches(
-        self, data: tf.Tensor, labels: tf.Tensor | None, config: TrainConfig, epoch: int, skip: int
-    ) -> Iterable[Batch]:
-        """One epoch's shuffled batches, `skip` of them already trained on."""
-        return make_dataset(data, config.batch_size, config.seed, epoch, skip, labels)
-
-    def stepper(self, state: GanState, config: TrainConfig, total_steps: int = 0) -> Stepper:
-        return Stepper(state, config, total_steps)
-
-
-def make_step(
-    state: GanState, config: TrainConfig, loss_scales: tuple | None, total_steps: int = 0
-) -> TrainStep:
-    """The traced train step of `config`: the tutorial's, or the course models' alternating one.
-    `total_steps`: the run's length, where `--lr-decay` ends."""
-    nets = nets_of(state)
-    conditional, jit_compile = state.spec.conditional, config.jit_compile
-    options = dict(  # the options of dcgan_tf/options/ that both update orders take
-        label_smoothing=config.label_smoothing,
-        after_generator_update=ema_update(state, config.ema_decay, config.ema_warmup),
+def step_options(
+    state: GanState,
+    config: TrainConfig,
+    loss_scales: tuple | None = None,
+    total_steps: int = 0,
+    cross_entropy: CrossEntropy | None = None,
+) -> StepOptions:
+    """The options of `config` as the train step takes them. `total_steps`: the run's length,
+    where `--lr-decay` ends; `cross_entropy`: the losses' own (a replica's share, `replicas.py`)."""
+    generator_loss, discriminator_loss = make_losses(
+        config.gen_loss, config.label_smoothing, cross_entropy
+    )
+    return StepOptions(
+        generator_loss=generator_loss,
+        discriminator_loss=discriminator_loss,
+        logit=DISCRIMINATOR_LOGIT[state.spec.loss],
+        conditional=state.spec.conditional,
+        jit_compile=config.jit_compile,
+        disc_steps=config.disc_steps,
         set_learning_rates=make_rate_update(
             state.generator_optimizer,
             config.learning_rate,
@@ -98,29 +72,21 @@ def make_step(
         ),
         augment=image_augment(state, config.diff_augment),
         real_penalty=make_r1_penalty(config.r1_gamma),
-    )
-    if config.update == "alternating":
-        return make_alternating_step(
-            *nets,
-            config.gen_loss,
-            state.spec.loss,
-            config.gen_steps,
-            config.gen_noise,
-            loss_scales,
-            conditional,
-            jit_compile,
-            **options,
-        )
-    return make_train_step(
-        *nets,
-        config.gen_loss,
-        conditional,
-        jit_compile,
-        loss_kind=state.spec.loss,
-        disc_steps=config.disc_steps,
+        after_generator_update=ema_update(state, config.ema_decay, config.ema_warmup),
         loss_scales=loss_scales,
-        **options,
     )
+
+
+def make_step(
+    state: GanState, config: TrainConfig, options: StepOptions | None = None
+) -> TrainStep:
+    """The traced train step of `config`: the notebook's, or the course models' alternating one.
+    `options`: `step_options(state, config)` unless given."""
+    options = options or step_options(state, config)
+    nets = nets_of(state)
+    if config.update == "alternating":
+        return make_alternating_step(*nets, options, config.gen_steps, config.gen_noise)
+    return make_train_step(*nets, options)
 
 
 class Stepper:
@@ -135,7 +101,8 @@ class Stepper:
         self.draws = None  # simultaneous: one (B, noise_dim) batch; alternating: stacked draws
         if config.update == "alternating":
             self.draws = noise_draws(config.gen_steps, config.gen_noise)
-        self.train_step = make_step(state, config, self.loss_scales, total_steps)
+        options = step_options(state, config, self.loss_scales, total_steps)
+        self.train_step = make_step(state, config, options)
         self.multi = None
         if config.steps_per_call > 1:
             image_shape = tuple(state.generator.outputs[0].shape[1:])

@@ -3,22 +3,39 @@
 `make_train_step` builds the step the training loop runs (`training/steps.py` calls it). The step
 is a pure function of (images, noise[, labels]): the loop draws the noise (the notebook draws it
 inside the step), so tests, benchmarks and distribution strategies can call the very same step
-with noise of their own. Its defaults are the notebook's step exactly; the keyword options are
-the recipes' (`--label-smoothing`, `--disc-steps`, `--ema-decay`, and the options of
-`dcgan_tf/options/` passed in as functions: learning-rate schedule, augmentation, R1 penalty)
-and float16's loss scaling.
+with noise of their own. With `StepOptions()` it is the notebook's step exactly; the options of
+`dcgan_tf/options/` come in as that one object's fields (`training/steps.py` fills them from the
+run's config), each used at one marked place of the step.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import keras
 import tensorflow as tf
 
-from dcgan_tf.tutorial.losses import DISCRIMINATOR_LOGIT, GENERATOR_LOSSES, discriminator_loss
+from dcgan_tf.tutorial.losses import discriminator_loss, generator_loss
 
 TrainStep = Callable[..., dict[str, tf.Tensor]]
+
+
+@dataclass(frozen=True)
+class StepOptions:
+    """What the options change in the step; every default is the notebook's step."""
+
+    generator_loss: Callable[..., tf.Tensor] = generator_loss  # options/losses.py: --gen-loss
+    discriminator_loss: Callable[..., tf.Tensor] = discriminator_loss  # ... --label-smoothing
+    logit: Callable[[tf.Tensor], tf.Tensor] | None = None  # D's output -> one logit (2-class D)
+    conditional: bool = False  # both nets also take the labels (cdcgan, carpedm20)
+    jit_compile: bool = False  # --jit-compile: XLA
+    disc_steps: int = 1  # --disc-steps K: G is updated on every K-th batch only
+    set_learning_rates: Callable[[], None] | None = None  # options/schedule.py: runs first
+    augment: Callable[[tf.Tensor], tf.Tensor] | None = None  # options/diff_augment.py
+    real_penalty: Callable[..., tf.Tensor] | None = None  # options/r1.py: added to D's loss
+    after_generator_update: Callable[[], None] | None = None  # options/ema.py: the EMA update
+    loss_scales: tuple | None = None  # options/precision.py: (G's, D's) float16 loss scales
 
 
 def make_train_step(
@@ -26,48 +43,26 @@ def make_train_step(
     discriminator: keras.Model,
     generator_optimizer: keras.optimizers.Optimizer,
     discriminator_optimizer: keras.optimizers.Optimizer,
-    gen_loss: str = "non-saturating",
-    conditional: bool = False,
-    jit_compile: bool = False,
-    *,
-    loss_kind: str = "sigmoid",
-    label_smoothing: float = 0.0,
-    disc_steps: int = 1,
-    after_generator_update: Callable[[], None] | None = None,
-    loss_scales: tuple | None = None,
-    set_learning_rates: Callable[[], None] | None = None,
-    augment: Callable[[tf.Tensor], tf.Tensor] | None = None,
-    real_penalty: Callable[..., tf.Tensor] | None = None,
+    options: StepOptions = StepOptions(),
 ) -> TrainStep:
-    """The tutorial's `train_step(images, noise)`, traced once for any batch size (the last,
+    """The notebook's `train_step(images, noise)`, traced once for any batch size (the last,
     partial batch of an epoch included); a conditional model's step also takes the labels.
-
-    `gen_loss`: -log D(G(z)) (the tutorial's) or the minimax loss. `jit_compile`: XLA.
-    `loss_kind` (`ModelSpec.loss`): how the discriminator's output becomes one logit.
-    The recipe options, off by default: `label_smoothing` S asks 1 - S of real images;
-    `disc_steps` K updates the generator on every K-th batch only (counted by the
-    discriminator's optimizer, so it survives a resume); `after_generator_update` runs right
-    after each generator update (the EMA, `options/ema.py`); `set_learning_rates` runs first
-    (`options/schedule.py`); `augment` transforms every image the discriminator sees, real or
-    fake (`options/diff_augment.py`); `real_penalty(score, images)` is added to the
-    discriminator's loss (`options/r1.py`). `loss_scales` (generator's, discriminator's
-    `options.precision.DynamicLossScale`): float16 only.
-    """
-    generator_loss = GENERATOR_LOSSES[gen_loss]
-    logit = DISCRIMINATOR_LOGIT[loss_kind]
-    gen_scale, disc_scale = loss_scales or (None, None)
+    Returns the two losses as `{"gen_loss": ..., "disc_loss": ...}`."""
+    o = options
+    gen_scale, disc_scale = o.loss_scales or (None, None)
 
     def train_step(images: tf.Tensor, noise: tf.Tensor, *labels: tf.Tensor) -> dict:
         def with_labels(x: tf.Tensor) -> tf.Tensor | list[tf.Tensor]:
-            return [x, *labels] if labels else x  # the tutorial's models take x alone
+            return [x, *labels] if labels else x  # the notebook's models take x alone
 
         def score(x: tf.Tensor) -> tf.Tensor:  # the discriminator's logit, in float32 also
-            if augment is not None:  # (--diff-augment: real and fake images alike)
-                x = augment(x)
-            return logit(as_float32(discriminator(with_labels(x), training=True)))  # in 16 bits
+            if o.augment is not None:  # (--diff-augment: real and fake images alike)
+                x = o.augment(x)
+            output = as_float32(discriminator(with_labels(x), training=True))  # (16-bit models)
+            return output if o.logit is None else o.logit(output)
 
-        if set_learning_rates is not None:  # (--lr-warmup-steps, --lr-decay)
-            set_learning_rates()
+        if o.set_learning_rates is not None:  # (--lr-warmup-steps, --lr-decay)
+            o.set_learning_rates()
         with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
             # 1. Turn the noise into fakes: one per real image in the batch.
             generated_images = generator(with_labels(noise), training=True)
@@ -75,29 +70,29 @@ def make_train_step(
             real_output = score(images)
             fake_output = score(generated_images)
             # 3. The generator wants fakes called real; the discriminator wants both right.
-            gen_loss = generator_loss(fake_output)
-            disc_loss = discriminator_loss(real_output, fake_output, label_smoothing)
-            if real_penalty is not None:  # (--r1-gamma: keep D flat on the real images)
-                disc_loss += real_penalty(score, images)
+            gen_loss = o.generator_loss(fake_output)
+            disc_loss = o.discriminator_loss(real_output, fake_output)
+            if o.real_penalty is not None:  # (--r1-gamma: keep D flat on the real images)
+                disc_loss += o.real_penalty(score, images)
             # (float16 only: scaled up, so that small gradients survive in 16 bits.)
             gen_target, disc_target = scaled(gen_loss, gen_scale), scaled(disc_loss, disc_scale)
 
         # 4. One Adam update for each net, each from its own loss.
         def update_generator() -> tf.Tensor:
             minimize(gen_tape, gen_target, generator, generator_optimizer, gen_scale)
-            if after_generator_update is not None:
-                after_generator_update()
+            if o.after_generator_update is not None:  # (--ema-decay)
+                o.after_generator_update()
             return tf.constant(True)
 
-        if disc_steps == 1:  # the tutorial's step
+        if o.disc_steps == 1:  # the notebook's step
             update_generator()
         else:  # the generator's turn on every K-th batch: D has K - 1 updates behind it
-            turn = (discriminator_optimizer.iterations + 1) % disc_steps == 0
+            turn = (discriminator_optimizer.iterations + 1) % o.disc_steps == 0
             tf.cond(turn, update_generator, lambda: tf.constant(False))
         minimize(disc_tape, disc_target, discriminator, discriminator_optimizer, disc_scale)
         return {"gen_loss": gen_loss, "disc_loss": disc_loss}
 
-    return trace(train_step, generator, conditional, jit_compile)
+    return trace(train_step, generator, o.conditional, o.jit_compile)
 
 
 def minimize(

@@ -1,6 +1,6 @@
 """Work the training loop does beside training, as small hooks: grids, GIF, quality, summaries.
 
-The loop (`training.loop.train`) calls every hook at five moments, in list order:
+The loop (`training.loop.train`) calls every hook at five moments, in list order (`Hooks`):
 
     on_train_begin(state)                      once, after restoring, before the first step
     on_step_end(step, epoch, images, losses)   after each train step (1-based step over the run)
@@ -18,10 +18,11 @@ checkpoint holds.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # for the annotations only: hooks sit below everything that trains
-    from dcgan_tf.run.checkpoints import GanState
+if TYPE_CHECKING:  # annotations only: a hook's module need not load TensorFlow
+    from dcgan_tf.run.state import GanState
 
 
 class Hook:
@@ -43,3 +44,34 @@ class Hook:
 
     def on_train_end(self, state: GanState) -> None:
         pass
+
+
+class Hooks(Hook):
+    """Several hooks as one, called in order; the run stops when any of them asks to."""
+
+    def __init__(self, hooks: Iterable[Hook]) -> None:
+        self.hooks = list(hooks)
+
+    @property
+    def stop_requested(self) -> bool:
+        return any(hook.stop_requested for hook in self.hooks)
+
+    def on_train_begin(self, state: GanState) -> None:
+        for hook in self.hooks:
+            hook.on_train_begin(state)
+
+    def on_step_end(self, step: int, epoch: int, images: int, losses: dict[str, float]) -> None:
+        for hook in self.hooks:
+            hook.on_step_end(step, epoch, images, losses)
+
+    def on_epoch_end(self, epoch: int, state: GanState) -> None:
+        for hook in self.hooks:
+            hook.on_epoch_end(epoch, state)
+
+    def on_checkpoint(self, state: GanState) -> None:
+        for hook in self.hooks:
+            hook.on_checkpoint(state)
+
+    def on_train_end(self, state: GanState) -> None:
+        for hook in self.hooks:
+            hook.on_train_end(state)

@@ -1,0 +1,17 @@
+"""The notebook's optimizers: one Adam for each network, since the two are trained separately."""
+
+from __future__ import annotations
+
+import keras
+
+
+def make_optimizers(
+    learning_rate: float = 1e-4, disc_learning_rate: float = 1e-4, beta_1: float = 0.9
+) -> tuple[keras.optimizers.Optimizer, keras.optimizers.Optimizer]:
+    """(generator_optimizer, discriminator_optimizer): the notebook's `Adam(1e-4)` twice.
+
+    The recipes change only the numbers (`--learning-rate`, `--disc-learning-rate`, `--beta1`).
+    """
+    generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+    discriminator_optimizer = keras.optimizers.Adam(disc_learning_rate, beta_1=beta_1)
+    return generator_optimizer, discriminator_optimizer
