@@ -19,8 +19,8 @@ from dcgan_tf.evaluation.measure import (
     real_data_metrics,
 )
 from dcgan_tf.generate import main as generate_main
-from dcgan_tf.quality import main as quality_main
 from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.tools.quality import main as quality_main
 from dcgan_tf.tutorial.dataset import to_model_range
 
 
