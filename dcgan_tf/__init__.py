@@ -2,8 +2,22 @@
 
 Reading order: `tutorial/` (the notebook: data pipeline, models, losses, train step, grids and
 GIF), then `training/loop.py` (its `train`) and `training/steps.py` (how a step runs), then
-`generate.py` (the command). Each other folder holds one concern; a module imports only from
-its own folder and the ones below it:
+`generate.py` (the command).
+
+The user's commands sit at the top, each `python -m dcgan_tf.NAME` (docs/layout.md):
+
+    generate.py      train the tutorial's DCGAN (or another model), resume it, rebuild its GIF
+    evaluate.py      measure a generator's samples, or any images, against real digits
+    sample.py        draw new images from a trained generator
+    interpolate.py   walk the latent space between pairs of points (`interpolate sweep`: sweep.py)
+    sweep.py         the latent sweep ("Z changes"), and "X changes" for a conditional model
+    export.py        the generator as a SavedModel and a Keras file
+    report.py        rewrite a run's one-page report, OUT/report.html
+    explore.py       a run's generator in the browser
+    cli.py           what every command shares: a quiet TensorFlow start, one-line errors
+
+Each folder holds one concern; a module imports only from its own folder and the ones listed
+before it:
 
     common/      errors, atomic files, progress bar, signals, the loop's Hook protocol
     config/      TrainConfig (the tutorial's numbers as defaults), recipes, model presets
@@ -16,10 +30,10 @@ its own folder and the ones below it:
     generator/   loading a trained generator and drawing from it; the exported signature
     evaluation/  FID and classifier score in a digit classifier's feature space
     reporting/   TensorBoard summaries, the run journal, the HTML report
-    tools/       `make bench` and `make recipes`; no training run imports them
-
-The commands sit at the top: generate, evaluate, sample, interpolate, sweep, export, report,
-quality, bench, recipes_bench (and cli.py, which they share).
+    explorer/    the browser app of `explore`: its engine, latent directions, JSON API, server
+    tools/       the maintainers' commands, `python -m dcgan_tf.tools.NAME`: bench, quality,
+                 recipes_bench, time_to_quality, explore_bench (`make bench` and the like), and
+                 their parts; no user's command imports them
 """
 
 __version__ = "0.1.0"

@@ -4,6 +4,7 @@ recipes (`--recipe`) and the course models' presets (`--model`) that fill the fl
     train_config.py   TrainConfig: one field per flag of `python -m dcgan_tf.generate`
     recipes.py        --recipe NAME: named sets of training values (RECIPES.md)
     presets.py        --model NAME: each course model's own batch size, rates and update order
+    help.py           the `--help` line of each TrainConfig field
 """
 
 from dcgan_tf.config.presets import MODEL_PRESETS
