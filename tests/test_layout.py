@@ -58,9 +58,12 @@ def module_name(path: Path) -> str:
     return ".".join(("dcgan_tf", *path.relative_to(PACKAGE).with_suffix("").parts))
 
 
+def subpackages_in(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if (p / "__init__.py").is_file()}
+
+
 def test_every_folder_is_a_floor_of_the_layout():
-    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert folders == set(FLOORS) - {"top"}
+    assert subpackages_in(PACKAGE) == set(FLOORS) - {"top"}
 
 
 def test_no_module_imports_from_a_floor_above_its_own():
@@ -86,10 +89,6 @@ def listed(docstring: str, suffix: str) -> set[str]:
 
 def modules_in(folder: Path) -> set[str]:
     return {p.stem for p in folder.glob("*.py")} - {"__init__"}
-
-
-def subpackages_in(folder: Path) -> set[str]:
-    return {p.name for p in folder.iterdir() if (p / "__init__.py").is_file()}
 
 
 def test_the_package_docstring_lists_every_command_at_the_top_and_no_other():
