@@ -44,10 +44,10 @@ clean-venv:
 	rm -rf $(VENV)
 
 quality: $(STAMP)  ## Train 25 epochs on offline MNIST, write QUALITY.md (about 15 minutes on 2 cores).
-	$(PY) -m dcgan_tf.quality --data-dir $(or $(DATA_DIR),../shared/data/mnist)
+	$(PY) -m dcgan_tf.tools.quality --data-dir $(or $(DATA_DIR),../shared/data/mnist)
 
 bench: $(STAMP)  ## Time dcgan_tf beside the tutorial's loop and step, every speed option; writes BENCHMARKS.md (~25 min).
-	$(PY) -m dcgan_tf.bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) $(ARGS)
+	$(PY) -m dcgan_tf.tools.bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) $(ARGS)
 
 tensorboard: $(STAMP)  ## Serve the run's TensorBoard summaries on http://localhost:6006 (OUT=dir for another run).
 	$(VENV)/bin/tensorboard --logdir $(or $(OUT),output)/tensorboard
@@ -66,10 +66,10 @@ EVAL_EVERY ?= 5
 EVAL_SAMPLES ?= 2000
 EMA_DECAY ?= 0.999
 recipes: $(STAMP)  ## Train every recipe for STEPS steps on offline MNIST; write RECIPES.md, docs/recipes.png.
-	$(PY) -m dcgan_tf.recipes_bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) \
+	$(PY) -m dcgan_tf.tools.recipes_bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) \
 		--steps $(STEPS) --seeds $(SEEDS) --eval-every $(EVAL_EVERY) \
 		--eval-samples $(EVAL_SAMPLES) --ema-decay $(EMA_DECAY)
 # make time-to-quality: every recipe and model, each alone; e.g. LINES=gan,dcgan:tutorial CAP=300
 time-to-quality: $(STAMP)  ## Race every recipe and model to the tutorial's FID; table + plot in RECIPES.md, README.md.
-	$(PY) -m dcgan_tf.time_to_quality --data-dir $(or $(DATA_DIR),../shared/data/mnist) \
+	$(PY) -m dcgan_tf.tools.time_to_quality --data-dir $(or $(DATA_DIR),../shared/data/mnist) \
 		$(if $(LINES),--lines $(LINES)) $(if $(CAP),--cap $(CAP))

@@ -1,25 +1,40 @@
 """dcgan_tf: the TensorFlow DCGAN tutorial (MNIST digits) as a package you can run, resume and test.
 
-Reading order: `tutorial/` (the notebook: data pipeline, models, losses, train step, grids and
-GIF), then `training/loop.py` (its `train`) and `training/steps.py` (how a step runs), then
-`generate.py` (the command). Each other folder holds one concern; a module imports only from
-its own folder and the ones below it:
+Reading order: `tutorial/` (the notebook: data pipeline, models, losses, optimizers, train step,
+grids and GIF), then `training/loop.py` (its `train`) and `training/steps.py` (how a step runs),
+then `generate.py` (the command).
 
-    common/      errors, atomic files, progress bar, signals, the loop's Hook protocol
+The user's commands sit at the top, each `python -m dcgan_tf.NAME` (docs/layout.md):
+
+    generate.py      train the tutorial's DCGAN (or another model), resume it, rebuild its GIF
+    evaluate.py      measure a generator's samples, or any images, against real digits
+    sample.py        draw new images from a trained generator
+    interpolate.py   walk the latent space between pairs of points (`interpolate sweep`: sweep.py)
+    sweep.py         the latent sweep ("Z changes"), and "X changes" for a conditional model
+    export.py        the generator as a SavedModel and a Keras file
+    report.py        rewrite a run's one-page report, OUT/report.html
+    explore.py       a run's generator in the browser
+    cli.py           what every command shares: a quiet TensorFlow start, one-line errors
+
+Each folder holds one concern; a module imports only from its own folder and the ones listed
+before it:
+
+    common/      errors, atomic files, limits, progress bar, signals, line plots
     config/      TrainConfig (the tutorial's numbers as defaults), recipes, model presets
     tutorial/    the notebook's own parts
     data/        where the digits come from: tensorflow-datasets, IDX/.npz files, a folder
     models/      the other GANs of the course material, and how the loop sees any model
     options/     what changes the models or the step: precision, EMA, alternating update, ...
-    run/         what a run keeps on disk: checkpoints, workdir, recovery, locks, going back
-    training/    the loop, the step factory, tf.distribute
+    run/         a run's state, hooks and what it keeps on disk: checkpoints, workdir,
+                 recovery, locks, going back
+    training/    the loop, the progress grids, the step factory, one device or tf.distribute
     generator/   loading a trained generator and drawing from it; the exported signature
     evaluation/  FID and classifier score in a digit classifier's feature space
     reporting/   TensorBoard summaries, the run journal, the HTML report
-    tools/       `make bench` and `make recipes`; no training run imports them
-
-The commands sit at the top: generate, evaluate, sample, interpolate, sweep, export, report,
-quality, bench, recipes_bench (and cli.py, which they share).
+    explorer/    the browser app of `explore`: its engine, latent directions, JSON API, server
+    tools/       the maintainers' commands, `python -m dcgan_tf.tools.NAME`: bench, quality,
+                 recipes_bench, time_to_quality, explore_bench (`make bench` and the like), and
+                 their parts; no user's command imports them
 """
 
 __version__ = "0.1.0"

@@ -3,7 +3,8 @@
     python -m dcgan_tf.generate --epochs 50
     python -m dcgan_tf.generate --epochs 2 --data-dir ../shared/data/mnist --split test
 
-Every flag is one field of `TrainConfig`; its default is the tutorial's value.
+Every flag is one field of `TrainConfig`; its default is the tutorial's value where the tutorial
+has one, but for the checkpoint cadence and folders (docs/faithful.md).
 """
 
 from __future__ import annotations

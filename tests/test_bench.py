@@ -18,7 +18,7 @@ def test_case_settings_are_json_values_for_config_fields():
 @pytest.mark.slow  # a minute of benchmark processes: `make test-slow` and CI
 def test_a_quick_bench_run_fills_every_table_of_the_report():
     done = subprocess.run(
-        [sys.executable, "-m", "dcgan_tf.bench", "--quick"],
+        [sys.executable, "-m", "dcgan_tf.tools.bench", "--quick"],
         capture_output=True,
         text=True,
         timeout=600,

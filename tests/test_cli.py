@@ -180,8 +180,9 @@ def test_commands_load_tensorflow_only_when_they_run():
     """--help and flag errors answer at once: importing a command does not import TensorFlow."""
     code = (
         "import sys; import dcgan_tf.generate, dcgan_tf.evaluate, dcgan_tf.sample, "
-        "dcgan_tf.interpolate, dcgan_tf.quality, dcgan_tf.report, dcgan_tf.export, "
-        "dcgan_tf.explore; "
+        "dcgan_tf.interpolate, dcgan_tf.report, dcgan_tf.export, dcgan_tf.explore, "
+        "dcgan_tf.tools.quality, dcgan_tf.tools.bench, dcgan_tf.tools.recipes_bench, "
+        "dcgan_tf.tools.time_to_quality, dcgan_tf.tools.explore_bench; "
         "print('tensorflow' in sys.modules)"
     )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)

@@ -5,7 +5,6 @@ import json
 import numpy as np
 import pytest
 from conftest import synthetic_digits, write_idx
-from dcgan_tf.tools.quality import main as quality_main
 
 from dcgan_tf.common.files import keep_marker, kept_below
 from dcgan_tf.evaluate import main as evaluate_main
@@ -21,6 +20,7 @@ from dcgan_tf.evaluation.measure import (
 )
 from dcgan_tf.generate import main as generate_main
 from dcgan_tf.run.state import build_state
+from dcgan_tf.tools.quality import main as quality_main
 from dcgan_tf.tutorial.dataset import to_model_range
 
 

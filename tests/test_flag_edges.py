@@ -11,8 +11,8 @@ may set them only once before TensorFlow starts: generate's --device, --strategy
 --sync-batch-norm and the speed options (--precision, --jit-compile, --fast), which the real
 processes of test_devices, test_distribute and test_speed_options cover. Left out of the values:
 a huge --steps or --gen-steps, which is a valid request to train for a very long time.
-`quality`, `bench` and `recipes_bench` are `make` targets that train for minutes to hours on any
-valid value; they are not fuzzed.
+The maintainers' commands in `dcgan_tf/tools/` (quality, bench, recipes_bench, time_to_quality)
+are `make` targets that train for minutes to hours on any valid value; they are not fuzzed.
 
 `make test` runs a fixed (derandomized) set of examples; `make test-slow` a larger random one.
 """

@@ -1,12 +1,16 @@
-"""The package's floors (docs/layout.md): a module imports only from its own folder or below."""
+"""The package's floors (docs/layout.md): a module imports only from its own folder or below;
+and the package says what it holds: its docstrings list every command, folder and module."""
 
 from __future__ import annotations
 
 import ast
+import importlib
+import re
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "dcgan_tf"
-# Bottom first. The commands at the top of dcgan_tf/ and tools/ (their parts) are the top floor.
+# Bottom first. The user's commands at the top of dcgan_tf/ (and cli.py) are the top floor but
+# one; tools/, the maintainers' commands and their parts, is above them.
 FLOORS = [
     "common",
     "config",
@@ -21,11 +25,12 @@ FLOORS = [
     "reporting",
     "explorer",
     "top",
+    "tools",
 ]
 
 
 def floor_of(module: str) -> str:
-    """'dcgan_tf.run.checkpoints' -> 'run'; a command, cli.py or tools/ -> 'top'."""
+    """'dcgan_tf.run.checkpoints' -> 'run'; a command at the top or cli.py -> 'top'."""
     parts = module.split(".")
     folder = parts[1] if len(parts) > 1 else ""
     return folder if folder in FLOORS else "top"
@@ -49,9 +54,12 @@ def module_name(path: Path) -> str:
     return ".".join(("dcgan_tf", *path.relative_to(PACKAGE).with_suffix("").parts))
 
 
+def subpackages_in(folder: Path) -> set[str]:
+    return {p.name for p in folder.iterdir() if (p / "__init__.py").is_file()}
+
+
 def test_every_folder_is_a_floor_of_the_layout():
-    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
-    assert folders == set(FLOORS) - {"top"} | {"tools"}
+    assert subpackages_in(PACKAGE) == set(FLOORS) - {"top"}
 
 
 def test_no_module_imports_from_a_floor_above_its_own():
@@ -67,3 +75,41 @@ def test_no_module_imports_from_a_floor_above_its_own():
 def test_no_module_is_longer_than_about_250_lines():
     lengths = {module_name(p): len(p.read_text().splitlines()) for p in PACKAGE.rglob("*.py")}
     assert {name: n for name, n in lengths.items() if n > 260} == {}
+
+
+def listed(docstring: str, suffix: str) -> set[str]:
+    """The names a docstring lists, one a line: `    name.py   what it holds` (or `name/`)."""
+    pattern = re.compile(rf"^ *([a-z][a-z0-9_]*){re.escape(suffix)} {{2,}}\S", re.MULTILINE)
+    return set(pattern.findall(docstring))
+
+
+def modules_in(folder: Path) -> set[str]:
+    return {p.stem for p in folder.glob("*.py")} - {"__init__"}
+
+
+def test_the_package_docstring_lists_every_command_at_the_top_and_no_other():
+    doc = importlib.import_module("dcgan_tf").__doc__
+    assert listed(doc, ".py") == modules_in(PACKAGE)
+
+
+def test_the_package_docstring_lists_every_folder_and_no_other():
+    doc = importlib.import_module("dcgan_tf").__doc__
+    assert listed(doc, "/") == subpackages_in(PACKAGE)
+
+
+def test_a_folder_whose_docstring_lists_modules_lists_every_module_and_no_other():
+    listings = {
+        name: listed(importlib.import_module(f"dcgan_tf.{name}").__doc__ or "", ".py")
+        for name in subpackages_in(PACKAGE)
+    }
+    listings = {name: names for name, names in listings.items() if names}
+    assert {"options", "tools"} <= set(listings)
+    wrong = {
+        name: {
+            "not listed": modules_in(PACKAGE / name) - names,
+            "not there": names - modules_in(PACKAGE / name),
+        }
+        for name, names in listings.items()
+        if names != modules_in(PACKAGE / name)
+    }
+    assert wrong == {}

@@ -7,7 +7,7 @@ import shutil
 import pytest
 from conftest import write_mnist_dir
 
-from dcgan_tf.recipes_bench import load_benches, main
+from dcgan_tf.tools.recipes_bench import load_benches, main
 from dcgan_tf.tools.recipes_report import first_step_reaching, write_report
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.time_to_quality import DEFAULT_LINES, parse_line
+from dcgan_tf.tools.time_to_quality import DEFAULT_LINES, parse_line
 from dcgan_tf.tools.time_to_quality_report import (
     END,
     START,

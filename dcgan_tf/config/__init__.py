@@ -1,9 +1,11 @@
-"""The one run configuration, `TrainConfig`, whose defaults are the tutorial's numbers; the named
-recipes (`--recipe`) and the course models' presets (`--model`) that fill the flags not given.
+"""The one run configuration, `TrainConfig`, whose defaults are the tutorial's numbers (but a
+checkpoint every epoch, and its own folders); the named recipes (`--recipe`) and the course
+models' presets (`--model`) that fill the flags not given.
 
     train_config.py   TrainConfig: one field per flag of `python -m dcgan_tf.generate`
     recipes.py        --recipe NAME: named sets of training values (RECIPES.md)
     presets.py        --model NAME: each course model's own batch size, rates and update order
+    help.py           the `--help` line of each TrainConfig field
 """
 
 from dcgan_tf.config.presets import MODEL_PRESETS

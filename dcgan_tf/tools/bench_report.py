@@ -46,7 +46,7 @@ def render_report(
         "# Benchmarks",
         "",
         f"Measured by `make bench` on {time.strftime('%Y-%m-%d')}: {header}.",
-        f"Command: `python -m dcgan_tf.bench --repeats {args.repeats} --epochs {args.epochs} "
+        f"Command: `python -m dcgan_tf.tools.bench --repeats {args.repeats} --epochs {args.epochs} "
         f"--steps {args.steps}`. {args.repeats} rounds; in each round every case runs once, "
         "in a fresh process, in turn; "
         f"the whole run took {format_seconds(seconds)}. Data: "

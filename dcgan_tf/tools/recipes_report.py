@@ -57,8 +57,8 @@ def write_report(bench: dict, report: Path, plot: Path, notes: Sequence[str] = (
     lines = [
         "# Training recipes against the tutorial's",
         "",
-        "Written by `make recipes` (`python -m dcgan_tf.recipes_bench`); recipes are defined in "
-        "`dcgan_tf/config/recipes.py`, the metrics in docs/quality.md.",
+        "Written by `make recipes` (`python -m dcgan_tf.tools.recipes_bench`); recipes are "
+        "defined in `dcgan_tf/config/recipes.py`, the metrics in docs/quality.md.",
         "",
     ]
     if reduced:

@@ -1,4 +1,4 @@
-"""The time-to-quality race (`dcgan_tf.time_to_quality`): its stopping rule and its report."""
+"""The time-to-quality race (`dcgan_tf.tools.time_to_quality`): its stopping rule and its report."""
 
 from __future__ import annotations
 
@@ -6,12 +6,15 @@ import itertools
 import os
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dcgan_tf.common.files import write_atomic, write_atomic_with
-from dcgan_tf.evaluation.measure import QualityHook
 from dcgan_tf.run.hooks import Hook
-from dcgan_tf.run.state import GanState
-from dcgan_tf.tools.curves import Curve
+
+if TYPE_CHECKING:  # annotations only: the command's --help answers without TensorFlow
+    from dcgan_tf.evaluation.measure import QualityHook
+    from dcgan_tf.run.state import GanState
+    from dcgan_tf.tools.curves import Curve
 
 TARGET_FID = 18.4  # the tutorial's recipe after its 11,750 steps (RECIPES.md)
 START, END = "<!-- time-to-quality:start -->", "<!-- time-to-quality:end -->"

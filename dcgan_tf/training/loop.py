@@ -2,7 +2,7 @@
 
 One loop for every model of `models.specs.MODEL_SPECS`; the tutorial's DCGAN is the default.
 What the notebook does inline beside the step (the grid after each epoch, a checkpoint now and
-then, the GIF at the end) are hooks here (`common/hooks.py`), so that options add hooks, not
+then, the GIF at the end) are hooks here (`run/hooks.py`), so that options add hooks, not
 branches. The step itself comes from the step factory (`steps.py`), the devices it runs on from
 `placement.py`.
 """

@@ -2,16 +2,16 @@
 quality curve, and write RECIPES.md with a plot (FID and classifier score against steps and
 against training time).
 
-    python -m dcgan_tf.recipes_bench --steps 11750 --seeds 0,1          # what the issue asks
-    python -m dcgan_tf.recipes_bench --steps 600 --seeds 0 --eval-every 3  # a reduced run
-    python -m dcgan_tf.recipes_bench --report-only                       # redraw from curves.json
+    python -m dcgan_tf.tools.recipes_bench --steps 11750 --seeds 0,1       # what the issue asks
+    python -m dcgan_tf.tools.recipes_bench --steps 600 --seeds 0 --eval-every 3   # reduced
+    python -m dcgan_tf.tools.recipes_bench --report-only                   # redraw from curves.json
 
 Split over processes (each trains its share; then one report of all):
 
-    python -m dcgan_tf.recipes_bench --recipes tutorial,dcgan-paper --ema-decay 0 --workdir A
-    python -m dcgan_tf.recipes_bench --recipes ttur,fast-digits --ema-decay 0 --workdir B
-    python -m dcgan_tf.recipes_bench --ema-of dcgan-paper --ema-decay 0.999 --workdir C
-    python -m dcgan_tf.recipes_bench --report-only --workdir A,B,C
+    python -m dcgan_tf.tools.recipes_bench --recipes tutorial,dcgan-paper --ema-decay 0 --workdir A
+    python -m dcgan_tf.tools.recipes_bench --recipes ttur,fast-digits --ema-decay 0 --workdir B
+    python -m dcgan_tf.tools.recipes_bench --ema-of dcgan-paper --ema-decay 0.999 --workdir C
+    python -m dcgan_tf.tools.recipes_bench --report-only --workdir A,B,C
 
 After the recipes, the one with the lowest final FID is trained once more with `--ema-decay`.
 Every measurement is appended to WORKDIR/curves.json as it is made, so an interrupted bench
@@ -37,7 +37,7 @@ from dcgan_tf.tools.recipes_report import TUTORIAL_STEPS, final_fid, write_repor
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="python -m dcgan_tf.recipes_bench", description=__doc__)
+    parser = Parser(prog="python -m dcgan_tf.tools.recipes_bench", description=__doc__)
     add = parser.add_argument
     add(
         "--data-dir",

@@ -1,7 +1,7 @@
 """`make bench`: dcgan_tf's speed beside the tutorial's own loop, measured in one run.
 
-    python -m dcgan_tf.bench --data-dir ../shared/data/mnist      # writes BENCHMARKS.md
-    python -m dcgan_tf.bench --quick                              # CI's smoke run, no file
+    python -m dcgan_tf.tools.bench --data-dir ../shared/data/mnist      # writes BENCHMARKS.md
+    python -m dcgan_tf.tools.bench --quick                              # CI's smoke run, no file
 
 Every case runs in a fresh process (`bench_cases.py`), and the cases take turns round after round,
 so a machine that slows down for a while slows every case alike; each ratio compares medians
@@ -133,7 +133,7 @@ def plan(args: argparse.Namespace, fast: dict) -> dict[str, dict[str, Case]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = Parser(
-        prog="python -m dcgan_tf.bench",
+        prog="python -m dcgan_tf.tools.bench",
         description="Time dcgan_tf beside the tutorial's own loop and step, with each speed "
         "option alone and combined, in one run, and write BENCHMARKS.md (keeping what it "
         "holds below its marker line). Takes about 26 minutes on 2 cores with the MNIST test "

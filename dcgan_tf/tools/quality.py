@@ -1,7 +1,7 @@
 """`make quality`: train the tutorial's DCGAN for a fixed number of epochs on offline data and write
 QUALITY.md: its metrics beside uniform noise and the real data, with seeds, counts and timings.
 
-    python -m dcgan_tf.quality --data-dir ../shared/data/mnist --split test --epochs 10
+    python -m dcgan_tf.tools.quality --data-dir ../shared/data/mnist --split test --epochs 10
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from dcgan_tf.config import TrainConfig
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="python -m dcgan_tf.quality", description=__doc__)
+    parser = Parser(prog="python -m dcgan_tf.tools.quality", description=__doc__)
     add = parser.add_argument
     add(
         "--data-dir",
@@ -140,8 +140,8 @@ def render_report(args, config, classifier_info, steps, columns, seconds, workdi
         [
             "# Sample quality of the tutorial's DCGAN",
             "",
-            "Written by `make quality` (`python -m dcgan_tf.quality`); metrics are defined in "
-            "`dcgan_tf/evaluation/metrics.py` and docs/quality.md.",
+            "Written by `make quality` (`python -m dcgan_tf.tools.quality`); metrics are defined "
+            "in `dcgan_tf/evaluation/metrics.py` and docs/quality.md.",
             "",
             f"- Training: the tutorial's model and recipe (batch {config.batch_size}, Adam "
             f"{config.learning_rate}), {config.epochs} epochs = {steps} steps on "

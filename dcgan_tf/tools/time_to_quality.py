@@ -9,9 +9,9 @@ until `--cap` seconds. A recipe that decays its learning rate runs its own lengt
 the FID first stays at or below the target, and the FID after the budget; and a plot of FID
 against training seconds. Written into RECIPES.md and README.md between their markers.
 
-    python -m dcgan_tf.time_to_quality                      # every line (about 1.5 hours)
-    python -m dcgan_tf.time_to_quality --lines dcgan:tutorial,tfexamples --cap 300
-    python -m dcgan_tf.time_to_quality --report-only        # redraw from WORKDIR/race.json
+    python -m dcgan_tf.tools.time_to_quality                      # every line (about 1.5 hours)
+    python -m dcgan_tf.tools.time_to_quality --lines dcgan:tutorial,tfexamples --cap 300
+    python -m dcgan_tf.tools.time_to_quality --report-only        # redraw from WORKDIR/race.json
 
 Training seconds leave the measurements out, not the loop's own work (grids, checkpoints).
 Every measurement lands in WORKDIR/race.json as it is made; a line already there is skipped.
@@ -38,7 +38,7 @@ DEFAULT_LINES = [f"dcgan:{recipe}" for recipe in RECIPES] + [m for m in MODELS i
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = Parser(prog="python -m dcgan_tf.time_to_quality", description=__doc__)
+    parser = Parser(prog="python -m dcgan_tf.tools.time_to_quality", description=__doc__)
     add = parser.add_argument
     add("--lines", default=",".join(DEFAULT_LINES), help="MODEL or MODEL:RECIPE, comma-separated")
     add(
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("need 0 < --budget <= --cap and a positive --measure-every")
     race = json.loads(path.read_text()) if path.exists() else {"runs": []}
     if not args.report_only:
-        from dcgan_tf.recipes_bench import load_classifier_for
+        from dcgan_tf.tools.recipes_bench import load_classifier_for
 
         classifier = load_classifier_for(args)
         from dcgan_tf.data.sources import load_split
