@@ -82,7 +82,7 @@ class Handler(BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # else the body waits ~40 ms for the headers' ACK (Nagle)
 
     def setup(self) -> None:
-        self.timeout = self.server.timeout
+        self.timeout = self.server.connection_timeout
         super().setup()
         limit = self.server.request_limit
         self.clock = RequestClock(self.connection, self.timeout, limit)
@@ -191,7 +191,7 @@ class ExplorerServer(ThreadingHTTPServer):
         request_limit: float = REQUEST_LIMIT,
     ) -> None:
         self.api, self.verbose = api, verbose
-        self.timeout, self.request_limit = timeout, request_limit
+        self.connection_timeout, self.request_limit = timeout, request_limit
         self.slots = threading.BoundedSemaphore(MAX_THREADS)
         super().__init__(address, Handler)
         self.names = served_names(address[0], self.server_address[1])
