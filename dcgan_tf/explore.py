@@ -37,8 +37,9 @@ def build_parser() -> argparse.ArgumentParser:
     add(
         "--host",
         default="127.0.0.1",
-        help="address to serve on (default: %(default)s, this machine only; 0.0.0.0 shows the "
-        "page to your network)",
+        help="address to serve on (default: %(default)s, this machine only). The page answers "
+        "only to the names 127.0.0.1, localhost and this one: to show it to your network, give "
+        "this machine's address or name as the others will type it (192.168.1.5, say)",
     )
     add(
         "--classifier",

@@ -303,10 +303,10 @@ def test_the_page_is_served_whole_and_fetches_nothing_from_elsewhere(server):
     ],
 )
 def test_the_server_refuses_raw_requests_and_keeps_answering(server, request_line, status):
-    answer = raw_request(server, request_line + b"\r\nHost: x\r\nConnection: close\r\n\r\n")
+    host = b"Host: 127.0.0.1:%d" % server.server_address[1]  # the name it serves (else a 403)
+    answer = raw_request(server, request_line + b"\r\n" + host + b"\r\nConnection: close\r\n\r\n")
     code, first = str(status).encode(), answer.split(b"\r\n", 1)[0]
-    # (A one-word request line is HTTP/0.9 to http.server: an answer without a status line.)
-    assert first.split(b" ")[1:2] == [code] or b"Error code: " + code in answer, answer[:300]
+    assert first.split(b" ")[1:2] == [code], answer[:300]
     assert b"root:" not in answer
     assert get(server, "/api/info")[0] == 200
 
