@@ -5,6 +5,8 @@ The images come from `dcgan_tf.data` (tensorflow-datasets, IDX or .npz files, a 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import tensorflow as tf
 
@@ -16,16 +18,32 @@ def to_model_range(images: np.ndarray) -> np.ndarray:
     return (pixels - 127.5) / 127.5  # the tutorial's own expression
 
 
+class ScaledOnRead:
+    """uint8 images left as they are (a folder's prepared pictures, memory-mapped from disk),
+    scaled by `scale` batch by batch as `make_dataset` gathers them: the same batches as scaling
+    them all first, without a float32 copy of them all in memory (4 bytes a pixel)."""
+
+    def __init__(self, images: np.ndarray, scale: Callable[[np.ndarray], np.ndarray]) -> None:
+        self.images, self.scale = images, scale
+        self.shape = (len(images), *scale(images[:1]).shape[1:])
+
+    def gather(self, idx: tf.Tensor) -> tf.Tensor:
+        """The scaled images at `idx` (a batch of indices, in their order)."""
+        batch = tf.numpy_function(lambda i: self.scale(self.images[i]), [idx], tf.float32)
+        batch.set_shape([None, *self.shape[1:]])
+        return batch
+
+
 def make_dataset(
-    images: tf.Tensor,
+    images: tf.Tensor | ScaledOnRead,
     batch_size: int,
     seed: int,
     epoch: int,
     skip_batches: int = 0,
     labels: tf.Tensor | None = None,
 ) -> tf.data.Dataset:
-    """One epoch of shuffled batches of `images` (float32, already scaled): tuples `(images,)`,
-    or `(images, labels)` when labels are given (the conditional model).
+    """One epoch of shuffled batches of `images` (float32, already scaled, or `ScaledOnRead`):
+    tuples `(images,)`, or `(images, labels)` when labels are given (the conditional model).
 
     The order depends only on (seed, epoch), so a resumed run sees the same batches as an
     uninterrupted one; `skip_batches` skips those an interrupted epoch already trained on.
@@ -39,7 +57,10 @@ def make_dataset(
     arrays = (images,) if labels is None else (images, labels)
 
     def gather(idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
-        return tuple(tf.gather(array, idx) for array in arrays)
+        return tuple(
+            array.gather(idx) if isinstance(array, ScaledOnRead) else tf.gather(array, idx)
+            for array in arrays
+        )
 
     # A batch is gathered in about a millisecond: two ready ahead of the train step are plenty.
     return batches.map(gather).prefetch(2).with_options(without_autotune())
