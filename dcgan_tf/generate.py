@@ -139,6 +139,10 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     # A data folder is read (numpy only) before TensorFlow loads: a bad one answers at once.
     # A folder of pictures is prepared once into the cache, then read back as a memory map.
     cache_dir = config.cache_dir or os.path.join(config.checkpoint_dir, "data-cache")
+    if config.dataset == "folder":
+        from dcgan_tf.common.files import check_writable_folder
+
+        check_writable_folder(cache_dir, "--cache-dir")
     sizes = (config.channels, config.image_size, config.crop)
     data = None
     if config.data_dir:
