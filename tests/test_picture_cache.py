@@ -165,6 +165,13 @@ def test_unreadable_files_are_skipped_with_a_count_each_time(folder, tmp_path, c
     assert line in capsys.readouterr().out
 
 
+def test_a_folder_of_unreadable_files_only_is_one_error(tmp_path):
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.png").write_bytes(b"no picture")
+    with pytest.raises(UserError, match="no readable picture file"):
+        load(tmp_path / "in", tmp_path / "cache")
+
+
 def test_a_preparation_killed_halfway_leaves_no_cache_that_is_trusted(
     folder, tmp_path, monkeypatch
 ):
