@@ -8,7 +8,6 @@ largest centered square (`--crop 0`, the default), then the resize.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -67,7 +66,7 @@ def decode_into(
     """Decode `paths` into `rows` (N, S, S[, 3]) one after the other, skipping the files PIL
     cannot read, with a progress bar; returns how many were read (the first rows)."""
     size = rows.shape[1]
-    progress = ProgressBar(len(paths), f"Preparing {size}x{size}", stream=stream or sys.stdout)
+    progress = ProgressBar(len(paths), f"Preparing {size}x{size}", stream=stream)
     kept = 0
     for done, path in enumerate(paths, 1):
         try:
