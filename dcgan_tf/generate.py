@@ -23,7 +23,7 @@ from dcgan_tf.config.help import HELP
 MEMORY_FLAGS = ("batch_size", "noise_dim", "eval_samples")
 # Where the field name's last word would mislead.
 METAVARS = {"keep_every": "N", "resume_from": "PATH", "steps_per_call": "K", "disc_dropout": "R"}
-METAVARS |= {"diff_augment": "POLICY"}
+METAVARS |= {"diff_augment": "POLICY", "crop": "N"}
 
 
 def preset_in_effect(config: TrainConfig) -> str:
@@ -138,9 +138,16 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     from dcgan_tf.data.sources import load_split
 
     # A data folder is read (numpy only) before TensorFlow loads: a bad one answers at once.
+    # A folder of pictures is prepared once into the cache, then read back as a memory map.
+    cache_dir = config.cache_dir or os.path.join(config.checkpoint_dir, "data-cache")
+    if config.dataset == "folder":
+        from dcgan_tf.common.files import check_writable_folder
+
+        check_writable_folder(cache_dir, "--cache-dir")
+    sizes = (config.channels, config.image_size, config.crop)
     data = None
     if config.data_dir:
-        data = load_split(config.dataset, config.split, config.data_dir, config.channels)
+        data = load_split(config.dataset, config.split, config.data_dir, *sizes, cache_dir)
     tf = import_tensorflow()
     from dcgan_tf.options.devices import describe_device, select_device
     from dcgan_tf.options.fast import resolve_fast
@@ -157,7 +164,7 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     placement = devices_for(config)  # before any op: TF's rule for multiworker
     source = config.data_dir or "tensorflow-datasets"
     if data is None:  # tensorflow-datasets: after the strategy is made (TensorFlow's rule)
-        data = load_split(config.dataset, config.split, None, config.channels)
+        data = load_split(config.dataset, config.split, None, *sizes)
     images, labels = data
     check_training_memory(config, len(images))  # before the models are built
     described = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"

@@ -94,4 +94,12 @@ HELP = {
     "(default: %(default)s)",
     "sync_batch_norm": "with several replicas, batch norm uses the statistics of the global "
     "batch instead of each replica's part (Keras' synchronized=True)",
+    "image_size": "S: train on S x S pictures; a --dataset folder's pictures are center-cropped "
+    "and resized to S, MNIST and Fashion-MNIST upscaled to S, both with Lanczos filtering "
+    "(see docs/data.md) (default: %(default)s, the tutorial's)",
+    "crop": "with --dataset folder: cut a centered N x N square out of each picture before "
+    "resizing it (carpedm20's center crop, e.g. 108 for CelebA) (default: 0, the largest "
+    "centered square)",
+    "cache_dir": "where a --dataset folder is prepared once into a .npy of S x S pictures and "
+    "read back from on later runs (default: CHECKPOINT_DIR/data-cache)",
 }

@@ -29,10 +29,14 @@ UPDATES = ("simultaneous", "alternating")
 GEN_NOISES = ("fresh", "same")
 LR_DECAYS = ("none", "linear", "cosine")  # options/schedule.py
 AUGMENTATIONS = ("translation", "cutout")  # options/diff_augment.py
+IMAGE_SIZES = (28, 32, 64, 128)  # --image-size: the tutorial's 28, and the DCGANs' usual sizes
+# The sizes each model draws (models/specs.py builds them): a model opens a size here once it can.
+MODEL_IMAGE_SIZES = {name: (28,) for name in MODELS}
 CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
 CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
 CHOICES |= {"update": UPDATES, "gen_noise": GEN_NOISES}
 CHOICES |= {"recipe": tuple(RECIPES), "strategy": STRATEGIES, "lr_decay": LR_DECAYS}
+CHOICES |= {"image_size": IMAGE_SIZES}
 
 
 @dataclass(frozen=True)
@@ -90,6 +94,10 @@ class TrainConfig:
     # Scaling out (distribute.py): --batch-size stays the global batch, split over the replicas.
     strategy: str = "auto"  # auto (all GPUs if several) | default | mirrored | multiworker
     sync_batch_norm: bool = False  # batch norm over the global batch, not each replica's part
+    # Pictures at other sizes (issue 29; data/pictures.py, data/picture_cache.py).
+    image_size: int = 28  # S: the pictures are S x S (folders resized, MNIST upscaled)
+    crop: int = 0  # --dataset folder: center crop of N pixels before resizing (0: largest square)
+    cache_dir: str | None = None  # a folder's prepared pictures (None: CHECKPOINT_DIR/data-cache)
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:
@@ -115,7 +123,7 @@ class TrainConfig:
             if value < 1:
                 raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
         check_seed(self.seed)
-        for name in ("out", "checkpoint_dir", "data_dir", "resume_from"):
+        for name in ("out", "checkpoint_dir", "data_dir", "resume_from", "cache_dir"):
             if getattr(self, name) is not None and not str(getattr(self, name)).strip():
                 raise UserError(f"--{name.replace('_', '-')} is empty; name a folder")
         if self.eval_every < 0:
@@ -171,16 +179,23 @@ class TrainConfig:
             raise UserError("--dataset folder needs --data-dir, and has no labels for cdcgan")
         if self.eval_every and (self.dataset == "folder" or self.channels != 1):
             raise UserError("--eval-every measures gray digits; not for --dataset folder")
-        if not 0 <= self.beta1 < 1:
-            raise UserError(f"--beta1 must be in [0, 1), got {self.beta1}")
+        if self.crop < 0 or (self.crop and self.dataset != "folder"):
+            raise UserError(f"--crop {self.crop}: a number of pixels, for --dataset folder only")
         if self.gen_steps > 1 and self.update != "alternating":
             raise UserError(f"--gen-steps {self.gen_steps} needs --update alternating")
         for name, allowed in CHOICES.items():
             if getattr(self, name) not in allowed:
                 raise UserError(
                     f"unknown --{name.replace('_', '-')} {getattr(self, name)!r}; "
-                    f"choose one of: {', '.join(allowed)}"
+                    f"choose one of: {', '.join(map(str, allowed))}"
                 )
+        sizes = MODEL_IMAGE_SIZES[self.model]
+        if self.image_size not in sizes:
+            drawn = " or ".join(f"{size}x{size}" for size in sizes)
+            raise UserError(
+                f"--image-size {self.image_size}: the {self.model} model draws {drawn} "
+                "pictures only (so far)"
+            )
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2) + "\n"

@@ -17,10 +17,13 @@ from dcgan_tf.common.limits import require_memory
 IMAGES_MAGIC = 0x00000803  # unsigned bytes, 3 dimensions (count, rows, cols)
 LABELS_MAGIC = 0x00000801  # unsigned bytes, 1 dimension (count)
 SPLIT_PREFIX = {"train": "train", "test": "t10k"}  # the standard file-name prefixes
-# Memory an image takes while a run trains on it: uint8 as read, scaled to float32, and the
-# float32 tensor the steps read batches from.
-TRAINING_IMAGE_BYTES = 28 * 28 * 9
 NPZ_KEYS = {"train": ("x_train", "y_train"), "test": ("x_test", "y_test")}
+
+
+def training_image_bytes(size: int = 28) -> int:
+    """Memory an S x S image takes while a run trains on it: uint8 as read, scaled to float32,
+    and the float32 tensor the steps read batches from."""
+    return size * size * 9
 
 
 def idx_file_names(split: str) -> tuple[str, str]:
@@ -91,7 +94,7 @@ def read_idx_split(data_dir: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
         raise UserError(f"{data_dir}: no IDX files for split {split!r}")
     count = idx_count(pair[0])
     require_memory(
-        count * TRAINING_IMAGE_BYTES, f"--data-dir {data_dir}: {count} images", "use fewer"
+        count * training_image_bytes(), f"--data-dir {data_dir}: {count} images", "use fewer"
     )
     images = read_idx(pair[0], IMAGES_MAGIC)
     labels = read_idx(pair[1], LABELS_MAGIC)

@@ -1,7 +1,8 @@
 """Training data: MNIST or Fashion-MNIST from tensorflow-datasets, or offline from a folder of
 its files, or any folder of pictures (`--dataset folder`).
 
-Every source gives the same thing: uint8 images (N, 28, 28) and their labels. (The notebook calls
+Every source gives the same thing: uint8 images (N, S, S) and their labels, S = --image-size
+(28, the digits' own size, unless asked; `pictures.py` resizes). (The notebook calls
 `tf.keras.datasets.mnist.load_data()`: the same 60,000 training digits. Its offline file, Keras'
 `mnist.npz`, is read here with `--data-dir`.) `tutorial/dataset.py` scales and batches them.
 """
@@ -17,27 +18,52 @@ import numpy as np
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.limits import require_memory
+from dcgan_tf.data.picture_cache import load_prepared_folder, picture_shape
+from dcgan_tf.data.pictures import (
+    decode_into,
+    picture_files,
+    resize_images,
+    skipped_line,
+)
 from dcgan_tf.data.readers import (
-    TRAINING_IMAGE_BYTES,
     find_idx_pair,
     idx_file_names,
     read_idx_split,
     read_npz_split,
+    training_image_bytes,
 )
 
 
 def load_split(
-    dataset: str, split: str, data_dir: str | None, channels: int = 1
+    dataset: str,
+    split: str,
+    data_dir: str | None,
+    channels: int = 1,
+    image_size: int = 28,
+    crop: int = 0,
+    cache_dir: str | Path | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Images (N, 28, 28) uint8 and labels (N,) of `dataset`'s `split`.
+    """Images (N, S, S) uint8 and labels (N,) of `dataset`'s `split`, S = `image_size`.
 
-    `--dataset folder` reads any images instead: (N, 28, 28[, 3]), with labels all 0.
+    `--dataset folder` reads any pictures instead: (N, S, S[, 3]), with labels all 0; with a
+    `cache_dir`, prepared once there and read back as a memory map (`picture_cache.py`).
     """
     if dataset == "folder":
-        return load_image_folder(Path(str(data_dir)), channels)
+        folder = Path(str(data_dir))
+        if not folder.is_dir():
+            raise UserError(f"--data-dir {folder}: no such directory")
+        if cache_dir is None:
+            return load_image_folder(folder, channels, image_size, crop)
+        images = load_prepared_folder(folder, Path(cache_dir), image_size, channels, crop)
+        return images, np.zeros(len(images), np.int64)
     if data_dir is not None:
-        return load_mnist_files(Path(data_dir), dataset, split)
-    return load_from_tfds(dataset, split)
+        images, labels = load_mnist_files(Path(data_dir), dataset, split)
+    else:
+        images, labels = load_from_tfds(dataset, split)
+    if image_size != images.shape[1]:
+        request = f"{len(images)} {dataset} images at {image_size}x{image_size}"
+        require_memory(len(images) * training_image_bytes(image_size), request, "use fewer")
+    return resize_images(images, image_size), labels
 
 
 def load_mnist_files(data_dir: Path, dataset: str, split: str) -> tuple[np.ndarray, np.ndarray]:
@@ -56,33 +82,23 @@ def load_mnist_files(data_dir: Path, dataset: str, split: str) -> tuple[np.ndarr
     )
 
 
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
-
-
-def load_image_folder(folder: Path, channels: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """Every PNG/JPEG under `folder` (recursively), resized to 28x28, gray or RGB."""
-    from PIL import Image, UnidentifiedImageError
-
+def load_image_folder(
+    folder: Path, channels: int = 1, image_size: int = 28, crop: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every picture under `folder` (recursively), decoded into memory (no cache): center-cropped
+    and resized to `image_size`, gray or RGB (`pictures.py`)."""
     if not folder.is_dir():
         raise UserError(f"--data-dir {folder}: no such directory")
-    paths = sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    paths = picture_files(folder)
     request = f"--data-dir {folder}: {len(paths)} pictures"
-    require_memory(len(paths) * channels * TRAINING_IMAGE_BYTES, request, "use fewer")
-    images, skipped = [], 0
-    for path in paths:
-        try:
-            with Image.open(path) as image:
-                image = image.convert("L" if channels == 1 else "RGB")
-                images.append(np.asarray(image.resize((28, 28), Image.Resampling.LANCZOS)))
-        except (OSError, UnidentifiedImageError, ValueError):
-            skipped += 1
-    if skipped:
-        print(f"Skipped {skipped} unreadable image file(s) of {len(paths)} in {folder}")
-    if not images:
-        raise UserError(
-            f"--data-dir {folder}: no readable PNG or JPEG image (searched recursively)"
-        )
-    return np.stack(images).astype(np.uint8), np.zeros(len(images), np.int64)
+    require_memory(len(paths) * channels * training_image_bytes(image_size), request, "use fewer")
+    images = np.empty((len(paths), *picture_shape(image_size, channels)), np.uint8)
+    kept = decode_into(images, paths, channels, crop)
+    if kept < len(paths):
+        print(skipped_line(len(paths) - kept, len(paths), folder))
+    if not kept:
+        raise UserError(f"--data-dir {folder}: no readable picture file (searched recursively)")
+    return images[:kept], np.zeros(kept, np.int64)
 
 
 def has_split(data_dir: Path, dataset: str, split: str) -> bool:

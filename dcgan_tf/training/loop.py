@@ -21,6 +21,7 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.progress import ProgressBar
 from dcgan_tf.common.signals import StopOnSignals
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.data.scaled import ScaledOnRead
 from dcgan_tf.run.going_back import KeepEvery
 from dcgan_tf.run.hooks import Hook, Hooks
 from dcgan_tf.run.state import GanState
@@ -142,14 +143,19 @@ def interrupted(stop: StopOnSignals, epoch: int, count: Counters, run: Run) -> T
 
 def model_inputs(
     state: GanState, images: np.ndarray, image_labels: np.ndarray | None
-) -> tuple[tf.Tensor, tf.Tensor | None]:
+) -> tuple[tf.Tensor | ScaledOnRead, tf.Tensor | None]:
     """The images as the model takes them (the tutorial: [-1, 1]) and, for a conditional model,
-    their labels; kept on the CPU, where the input pipeline runs."""
+    their labels; kept on the CPU, where the input pipeline runs. A memory-mapped folder of
+    pictures (`data/picture_cache.py`) is scaled batch by batch instead: all of it in float32
+    would take 4 times its size in memory."""
     spec = state.spec
     if spec.conditional and image_labels is None:
         raise UserError(f"--model {spec.name} trains on labelled images; none were given")
     with tf.device("/CPU:0"):
-        data = tf.constant(spec.scale(images))
+        if isinstance(images, np.memmap):
+            data = ScaledOnRead(images, spec.scale)
+        else:
+            data = tf.constant(spec.scale(images))
         labels = tf.constant(image_labels, tf.int32) if spec.conditional else None
     return data, labels
 

@@ -24,8 +24,9 @@ def make_dataset(
     skip_batches: int = 0,
     labels: tf.Tensor | None = None,
 ) -> tf.data.Dataset:
-    """One epoch of shuffled batches of `images` (float32, already scaled): tuples `(images,)`,
-    or `(images, labels)` when labels are given (the conditional model).
+    """One epoch of shuffled batches of `images` (float32, already scaled; or an object whose
+    `gather(indices)` scales them as it reads them, `data.scaled.ScaledOnRead`): tuples
+    `(images,)`, or `(images, labels)` when labels are given (the conditional model).
 
     The order depends only on (seed, epoch), so a resumed run sees the same batches as an
     uninterrupted one; `skip_batches` skips those an interrupted epoch already trained on.
@@ -39,7 +40,11 @@ def make_dataset(
     arrays = (images,) if labels is None else (images, labels)
 
     def gather(idx: tf.Tensor) -> tuple[tf.Tensor, ...]:
-        return tuple(tf.gather(array, idx) for array in arrays)
+        # (Pictures memory-mapped from disk are scaled as they are read: `data/scaled.py`.)
+        return tuple(
+            tf.gather(array, idx) if isinstance(array, tf.Tensor) else array.gather(idx)
+            for array in arrays
+        )
 
     # A batch is gathered in about a millisecond: two ready ahead of the train step are plenty.
     return batches.map(gather).prefetch(2).with_options(without_autotune())
