@@ -67,6 +67,19 @@ def add_classifier_dir_flag(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def add_offline_data_flags(parser: argparse.ArgumentParser) -> None:
+    """--data-dir and --split of the maintainers' measuring commands: the offline MNIST files."""
+    parser.add_argument(
+        "--data-dir",
+        type=path_arg,
+        default="../shared/data/mnist",
+        help="offline data (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--split", default="test", choices=("train", "test"), help="(default: %(default)s)"
+    )
+
+
 def add_checkpoint_flags(parser: argparse.ArgumentParser) -> None:
     """--checkpoint-dir, --checkpoint, --best and --model: which run's generator a command uses."""
     parser.add_argument(

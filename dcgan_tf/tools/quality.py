@@ -14,7 +14,14 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_classifier_dir_flag, import_tensorflow, path_arg, run_command
+from dcgan_tf.cli import (
+    Parser,
+    add_classifier_dir_flag,
+    add_offline_data_flags,
+    import_tensorflow,
+    path_arg,
+    run_command,
+)
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import keep_marker, kept_below, write_atomic
 from dcgan_tf.config import TrainConfig
@@ -23,13 +30,7 @@ from dcgan_tf.config import TrainConfig
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m dcgan_tf.tools.quality", description=__doc__)
     add = parser.add_argument
-    add(
-        "--data-dir",
-        type=path_arg,
-        default="../shared/data/mnist",
-        help="offline data (default: %(default)s)",
-    )
-    add("--split", default="test", choices=("train", "test"), help="(default: %(default)s)")
+    add_offline_data_flags(parser)
     add("--epochs", type=int, default=25, help="epochs to train (default: %(default)s)")
     add("--eval-every", type=int, default=5, help="epochs between measurements (default: 5)")
     add("--num", type=int, default=10000, help="samples of the final evaluation (default: 10000)")

@@ -27,7 +27,14 @@ from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, add_classifier_dir_flag, import_tensorflow, path_arg, run_command
+from dcgan_tf.cli import (
+    Parser,
+    add_classifier_dir_flag,
+    add_offline_data_flags,
+    import_tensorflow,
+    path_arg,
+    run_command,
+)
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.common.limits import check_seed
@@ -39,13 +46,7 @@ from dcgan_tf.tools.recipes_report import TUTORIAL_STEPS, final_fid, write_repor
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m dcgan_tf.tools.recipes_bench", description=__doc__)
     add = parser.add_argument
-    add(
-        "--data-dir",
-        type=path_arg,
-        default="../shared/data/mnist",
-        help="offline data (default: %(default)s)",
-    )
-    add("--split", default="test", choices=("train", "test"), help="(default: %(default)s)")
+    add_offline_data_flags(parser)
     add("--steps", type=int, default=TUTORIAL_STEPS, help="steps per run (default: %(default)s)")
     add("--seeds", default="0,1", help="comma-separated seeds per recipe (default: %(default)s)")
     add("--recipes", default=",".join(RECIPES), help="(default: %(default)s)")

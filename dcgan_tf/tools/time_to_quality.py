@@ -26,7 +26,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, add_classifier_dir_flag, path_arg, run_command
+from dcgan_tf.cli import (
+    Parser,
+    add_classifier_dir_flag,
+    add_offline_data_flags,
+    path_arg,
+    run_command,
+)
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.config import MODELS, RECIPES, TrainConfig
@@ -41,13 +47,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="python -m dcgan_tf.tools.time_to_quality", description=__doc__)
     add = parser.add_argument
     add("--lines", default=",".join(DEFAULT_LINES), help="MODEL or MODEL:RECIPE, comma-separated")
-    add(
-        "--data-dir",
-        type=path_arg,
-        default="../shared/data/mnist",
-        help="offline data (default: %(default)s)",
-    )
-    add("--split", default="test", choices=("train", "test"), help="(default: %(default)s)")
+    add_offline_data_flags(parser)
     add("--seed", type=int, default=0, help="(default: %(default)s)")
     add("--target", type=float, default=TARGET_FID, help="FID to reach (default: %(default)s)")
     add("--budget", type=float, default=300, help="seconds every line trains (default: 300)")
