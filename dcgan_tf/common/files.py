@@ -127,10 +127,11 @@ def unique_folder(target: Path) -> Path:
     return target
 
 
-def free_name(target: Path) -> Path:
-    """`target`, or `target.1`, `target.2`, ...: the first of them that does not exist yet."""
+def free_name(target: Path, *beside: Path) -> Path:
+    """`target`, or `target.1`, `target.2`, ...: the first of them that does not exist yet, nor
+    under its name in any of the folders `beside`."""
     base, suffix = target, 1
-    while target.exists():
+    while target.exists() or any((folder / target.name).exists() for folder in beside):
         target = base.with_name(f"{base.name}.{suffix}")
         suffix += 1
     return target
