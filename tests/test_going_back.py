@@ -314,11 +314,19 @@ def test_a_plain_rerun_after_a_kill_during_resume_from_loses_nothing(run, monkey
     assert any(line.startswith("Completed the --resume-from") for line in lines)
 
 
+JOURNALS_DAMAGED = {
+    "random bytes": random.Random(1).randbytes(100),
+    "a step of the wrong shape": b'{"source": "/x", "epoch": 2, "step": 6, "checkpoint": "ckpt-5",'
+    b' "old": "old-1", "steps": [{"do": "move", "from": 3, "to": "ck:x"}], "done": 0}',
+}
+
+
+@pytest.mark.parametrize("damage", JOURNALS_DAMAGED)
 def test_a_damaged_journal_stops_a_plain_rerun_with_one_line_and_moves_nothing(
-    four_epochs, tmp_path
+    four_epochs, tmp_path, damage
 ):
     shutil.copytree(four_epochs, tmp_path, dirs_exist_ok=True)
-    (tmp_path / "ck" / "going-back.json").write_bytes(random.Random(1).randbytes(100))
+    (tmp_path / "ck" / "going-back.json").write_bytes(JOURNALS_DAMAGED[damage])
     before = files_of(tmp_path)
     refusal = r"going-back.json: not a readable record of a --resume-from \(.*\): a --resume-from "
     refusal += r"was cut short; rerun with the same --resume-from PATH"
@@ -332,7 +340,7 @@ def test_the_same_resume_from_sets_a_damaged_journal_aside_and_goes_back_again(
 ):
     shutil.copytree(four_epochs, tmp_path, dirs_exist_ok=True)
     ck, before = tmp_path / "ck", files_of(tmp_path)
-    damaged = random.Random(1).randbytes(100)
+    damaged = JOURNALS_DAMAGED["random bytes"]
     (ck / "going-back.json").write_bytes(damaged)
     lines = []
     go_back(ck, tmp_path / "out", lines.append, str(ck / "kept/epoch-0002"))

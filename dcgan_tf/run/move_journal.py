@@ -27,7 +27,9 @@ from dcgan_tf.common.files import write_atomic, write_atomic_with
 from dcgan_tf.run.recovery import write_checkpoint_state
 
 JOURNAL = "going-back.json"
-FIELDS = ("source", "epoch", "step", "checkpoint", "old", "steps", "done")
+FIELDS = {"source": str, "epoch": int, "step": int, "checkpoint": str, "old": str, "steps": list}
+STEPS = {"copy": ("from", "to"), "move": ("from", "to"), "keep_rows": ("file", "column", "last")}
+STEPS["name"] = ("checkpoint",)
 
 
 def copy(source: str, target: str) -> dict:
@@ -54,11 +56,13 @@ def pending_journal(checkpoint_dir: Path) -> dict | None:
         return None
     try:
         record = json.loads(path.read_text())
-        missing = [name for name in FIELDS if name not in record]
-        if missing:
-            raise KeyError(", ".join(missing))
-        if not isinstance(record["steps"], list) or not isinstance(record["done"], int):
-            raise TypeError("steps is not a list, or done not a count")
+        for name, kind in {**FIELDS, "done": int}.items():
+            if not isinstance(record[name], kind):
+                raise TypeError(f"{name} is {record[name]!r}")
+        for step in record["steps"]:
+            keys = STEPS[step["do"]]  # (a TypeError for a step that is no dict)
+            if any(not isinstance(step[key], int if key == "last" else str) for key in keys):
+                raise TypeError(f"a step {step!r}")
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise DamagedFile(path, f"not a readable record of a --resume-from ({gist(err)})") from None
     return record
@@ -107,8 +111,6 @@ def apply(step: dict, roots: dict[str, Path]) -> None:
         keep_rows_up_to(where(step["file"]), step["column"], step["last"])
     elif step["do"] == "name":
         write_checkpoint_state(roots["ck"], [step["checkpoint"]])
-    else:
-        raise DamagedFile(roots["ck"] / JOURNAL, f"an unknown step {step!r}")
 
 
 def resolve(name: str, roots: dict[str, Path]) -> Path:
