@@ -74,6 +74,27 @@ def test_a_resumed_run_keeps_the_best_it_had_until_beaten(run_with_best):
     assert best_checkpoint(run_with_best.checkpoint_dir).endswith("ckpt-5")
 
 
+def test_a_damaged_best_record_never_deletes_the_checkpoint_it_described(run_with_best):
+    folder = Path(run_with_best.checkpoint_dir) / "best"
+    described = {p.name: p.read_bytes() for p in folder.glob("ckpt-2.*")}
+    assert described  # the best so far: step 2, FID 30
+    (folder / "best.json").write_bytes(np.random.default_rng(0).bytes(200))
+    lines = []
+    state = build_state(100, 1e-4, 0)
+    mark(state, 4)
+    BestCheckpoint(run_with_best, log=lines.append).on_quality(4, state, {"fid": 35.0})
+    # The record and the checkpoint it named moved aside together, byte for byte, and say so.
+    (aside,) = folder.glob("damaged-*")
+    assert {p.name: p.read_bytes() for p in aside.glob("ckpt-2.*")} == described
+    assert (aside / "best.json").exists()
+    assert f"moved it to {aside / 'best.json'} (with ckpt-2." in lines[0]
+    # Still a checkpoint that `--checkpoint` reads (its config.json went with it).
+    kept, _, _ = load_run(aside, checkpoint=str(aside / "ckpt-2"))
+    assert float(kept.generator.weights[0].numpy().flat[0]) == 2.0
+    # The measurement after it became the best, as with any damaged record.
+    assert best_checkpoint(run_with_best.checkpoint_dir) == f"{folder}/ckpt-4"
+
+
 @pytest.mark.parametrize(
     ("main", "flags"),
     [

@@ -38,7 +38,7 @@ import pytest
 import tensorflow as tf
 cpu = tf.config.list_physical_devices("CPU")[0]
 tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-from dcgan_tf.run.checkpoints import build_state
+from dcgan_tf.run.state import build_state
 with tf.device("/CPU:1"):
     state = build_state(noise_dim=100, learning_rate=1e-4, seed=0)
     out = state.generator(state.seed_noise, training=False)

@@ -99,25 +99,41 @@ def move_aside(directory: str | Path, patterns: Iterable[str], prefix: str = "ol
 
 
 def set_aside(
-    path: str | Path, why: str, log: Callable[[str], None], then: str = "went on without it"
+    path: str | Path,
+    why: str,
+    log: Callable[[str], None],
+    then: str = "went on without it",
+    along: Iterable[str | Path] = (),
 ) -> Path:
     """Move the damaged file (or folder) `path` into `damaged-<time>/` beside it, never deleting
     it, and say so in one line; returns its new path. For the side files a run only appends to
-    or rebuilds: the run goes on without them."""
+    or rebuilds: the run goes on without them. `along`: files beside it that it describes (a
+    record's checkpoint), moved into the same folder with it and named in the line."""
     path = Path(path)
     target = unique_folder(path.parent / time.strftime("damaged-%Y%m%d-%H%M%S")) / path.name
     shutil.move(str(path), target)
-    log(f"warning: {path} is damaged ({why}); moved it to {target} and {then}")
+    moved = [Path(p) for p in along]
+    for companion in moved:
+        shutil.move(str(companion), target.parent / companion.name)
+    beside = f" (with {', '.join(sorted(p.name for p in moved))} beside it)" if moved else ""
+    log(f"warning: {path} is damaged ({why}); moved it to {target}{beside} and {then}")
     return target
 
 
 def unique_folder(target: Path) -> Path:
     """Create and return `target`, or `target.1`, `target.2`, ... if it exists."""
+    target = free_name(target)
+    target.mkdir(parents=True)
+    return target
+
+
+def free_name(target: Path, *beside: Path) -> Path:
+    """`target`, or `target.1`, `target.2`, ...: the first of them that does not exist yet, nor
+    under its name in any of the folders `beside`."""
     base, suffix = target, 1
-    while target.exists():
+    while target.exists() or any((folder / target.name).exists() for folder in beside):
         target = base.with_name(f"{base.name}.{suffix}")
         suffix += 1
-    target.mkdir(parents=True)
     return target
 
 

@@ -6,8 +6,11 @@ from the newest three, in CHECKPOINT_DIR/best/:
     best/best.json                    {"checkpoint": "ckpt-<step>", "step", "epoch", "fid"}
 
 best.json is written last, after the new checkpoint is complete, and the older best is deleted
-only then: a run killed in between still has a readable best. `sample`, `interpolate` and
-`evaluate` take `--best` (`best_checkpoint`).
+only then: a run killed in between still has a readable best. A best.json that does not read
+back moves into best/damaged-<time>/ together with the checkpoint and config.json beside it (its
+FID unknown, the checkpoint is neither trusted as the best nor deleted: `--checkpoint
+CK/best/damaged-<time>/ckpt-N` still reads it); the next measurement becomes the best. `sample`,
+`interpolate` and `evaluate` take `--best` (`best_checkpoint`).
 """
 
 from __future__ import annotations
@@ -71,7 +74,10 @@ class BestCheckpoint:
             try:
                 previous = read_best(self.config.checkpoint_dir)
             except DamagedFile as damaged:  # the next measurement is the best so far
-                set_aside(damaged.path, damaged.why, self.log, "went on without it")
+                # The checkpoint it named, of an FID now unknown, goes with it: never deleted.
+                described = [*self.directory.glob("ckpt-*"), self.directory / "config.json"]
+                described = [path for path in described if path.is_file()]
+                set_aside(damaged.path, damaged.why, self.log, "went on without it", described)
                 previous = None
             self.best_fid = None if previous is None else float(previous["fid"])
             self.looked = True

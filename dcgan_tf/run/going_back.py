@@ -8,14 +8,20 @@ looks into that folder, so its rotation of the last three never deletes them, an
 `--resume-from PATH` turns the current folders back into a run stopped at PATH: PATH is copied in
 as the newest checkpoint; the other checkpoints (kept ones after PATH included), later grids, GIF
 and evaluation files move into `old-<time>/` folders (nothing is deleted); losses.csv and
-quality.csv keep their rows up to PATH's step and epoch (full copies go into `old-<time>/`). The
-run then resumes from it as from any checkpoint: same epoch, step, data order and random state.
+quality.csv keep their rows up to PATH's step and epoch, and TensorBoard's events theirs (full
+copies of the three go into `old-<time>/`). The run then resumes from it as from any checkpoint:
+same epoch, step, data order and random state.
+
+Going back is journaled (`move_journal.py`): every copy and move is written down in
+CHECKPOINT_DIR/going-back.json before the first, and counted as it is done. A kill at any moment
+leaves either no journal (nothing moved yet: the later run is intact) or one that the next start
+of the run completes before anything reads the run, rerun with or without the same
+--resume-from: every abandoned loss row, grid, measurement and TensorBoard event ends up in
+`old-<time>/`, the kept ones in place, and the run resumes from PATH's step.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import shutil
 import time
@@ -24,17 +30,19 @@ from pathlib import Path
 
 import tensorflow as tf
 
-from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.files import move_aside, write_atomic, write_atomic_with
+from dcgan_tf.common.errors import DamagedFile, UserError
+from dcgan_tf.common.files import free_name, set_aside, write_atomic
 from dcgan_tf.run.checkpoints import CHECKPOINT_PREFIX
 from dcgan_tf.run.hooks import Hook
-from dcgan_tf.run.recovery import (
-    damage,
-    next_checkpoint_number,
-    unique_folder,
-    write_checkpoint,
-    write_checkpoint_state,
+from dcgan_tf.run.move_journal import (
+    carry_out,
+    copy,
+    keep_rows,
+    move,
+    name_newest,
+    pending_journal,
 )
+from dcgan_tf.run.recovery import damage, next_checkpoint_number, write_checkpoint
 from dcgan_tf.run.state import GanState
 
 KEPT_FOLDER = "kept"
@@ -48,6 +56,9 @@ LATER_IMAGES = {
 # Output files made from the newest generator, or drawing its later measurements (quality.png,
 # redrawn at the next one): they belong to the run that went on.
 NEWEST_FILES = ("dcgan.gif", "quality.png", "metrics.json", "interpolation_*")
+# TensorBoard's folder in the output folder (reporting.summaries.TENSORBOARD_DIR, a floor above):
+# its files are copied whole; its hook cuts the events after the step gone back to.
+TENSORBOARD_FOLDER = "tensorboard"
 
 
 class KeepEvery(Hook):
@@ -95,6 +106,45 @@ def checkpoint_counters(path: str | Path) -> tuple[int, int]:
     return value("epoch"), value("step")
 
 
+def go_back(
+    checkpoint_dir: str | Path,
+    out: str | Path,
+    log: Callable[[str], None],
+    resume_from: str | None = None,
+    fresh: bool = False,
+) -> str:
+    """What a run does first, before anything reads it: complete a --resume-from that a kill cut
+    short (the journal in `checkpoint_dir`), then go back to `resume_from` if asked (unless that
+    was the one cut short). Returns the checkpoint gone back to, "" when none.
+
+    An unreadable journal cannot be completed: with `resume_from` (going back starts over) or
+    `fresh`, it is moved into damaged-<time>/ (what was moved already stays in old-*/); without
+    either, the run stops with one line saying so.
+    """
+    checkpoint_dir, out = Path(checkpoint_dir), Path(out)
+    try:
+        record = pending_journal(checkpoint_dir)
+    except DamagedFile as damaged:
+        if not (resume_from or fresh):
+            raise UserError(
+                f"{damaged}: a --resume-from was cut short; rerun with the same --resume-from "
+                "PATH (it is done again, nothing is lost) or use --fresh"
+            ) from None
+        then = f"went back to {resume_from} again" if resume_from else "started afresh"
+        set_aside(damaged.path, damaged.why, log, then)
+        record = None
+    if record is not None:
+        carry_out(record, checkpoint_dir, out)
+        source, done = record["source"], went_back(record, checkpoint_dir, out)
+        log(f"Completed the --resume-from {source} that was cut short: {done}")
+        if not resume_from or Path(resume_from).resolve() == Path(source):
+            return source
+    if not resume_from:
+        return ""
+    go_back_to(resume_from, checkpoint_dir, out, log)
+    return resume_from
+
+
 def go_back_to(
     path: str | Path, checkpoint_dir: str | Path, out: str | Path, log: Callable[[str], None]
 ) -> None:
@@ -104,71 +154,67 @@ def go_back_to(
     if reason is not None:
         raise UserError(f"--resume-from {path}: cannot restore it: {reason}")
     epoch, step = checkpoint_counters(source)
-    source_files = [p for p in source.parent.glob(f"{source.name}.*") if p.suffix != ".tmp"]
+    record = plan_going_back(source, checkpoint_dir, out, epoch, step)
+    carry_out(record, checkpoint_dir, out)
+    log(f"--resume-from {path}: {went_back(record, checkpoint_dir, out)}")
 
-    # 1. The checkpoint folder: PATH copied in under a new number (the data first, the index
-    # last), named alone in the state file, then the other checkpoints moved aside. A kill at
-    # any moment leaves a folder that resumes either the later run or PATH, and loses nothing.
-    target = f"{CHECKPOINT_PREFIX}-{next_checkpoint_number(checkpoint_dir)}"
-    for file in sorted(source_files, key=lambda p: p.suffix == ".index"):
-        copy = checkpoint_dir / (target + file.name[len(source.name) :])
-        write_atomic_with(copy, lambda tmp, file=file: shutil.copyfile(file, tmp))
-    write_checkpoint_state(checkpoint_dir, [target])
-    others = [
-        p.name
-        for p in checkpoint_dir.glob(f"{CHECKPOINT_PREFIX}-*")
-        if p.is_file() and not p.name.startswith(target + ".")
-    ]
-    moved = move_aside(checkpoint_dir, others)
-    # Kept epochs after PATH belong to the run that went on; the new one would overwrite them.
-    later_kept = [
-        p.name
-        for p in (checkpoint_dir / KEPT_FOLDER).glob("epoch-*.*")
-        if (m := KEPT_PATTERN.match(p.name)) and int(m.group(1)) > epoch
-    ]
-    if later_kept:
-        moved = moved or unique_folder(checkpoint_dir / time.strftime("old-%Y%m%d-%H%M%S"))
-        (moved / KEPT_FOLDER).mkdir()
-        for name in later_kept:
-            shutil.move(str(checkpoint_dir / KEPT_FOLDER / name), moved / KEPT_FOLDER / name)
 
-    # 2. The output folder: what came after PATH aside, the histories cut back to it.
-    old_out = set_aside_later_outputs(out, epoch, step)
-    log(
-        f"--resume-from {path}: continuing from epoch {epoch}, step {step} "
-        f"(as {checkpoint_dir / target}); the newer checkpoints are in "
-        f"{moved or 'none'}, the later outputs in {old_out or 'none'} (nothing deleted)"
+def went_back(record: dict, checkpoint_dir: Path, out: Path) -> str:
+    """What a going back did, in words."""
+    old = [where for where in (checkpoint_dir, out) if (where / record["old"]).is_dir()]
+    moved = " and ".join(str(where / record["old"]) for where in old) or "none"
+    return (
+        f"continuing from epoch {record['epoch']}, step {record['step']} (as "
+        f"{checkpoint_dir / record['checkpoint']}); the newer checkpoints, later outputs and "
+        f"full histories are in {moved} (nothing deleted)"
     )
 
 
-def set_aside_later_outputs(out: Path, epoch: int, step: int) -> Path | None:
-    """Move grids after `epoch`/`step` and the newest-generator files into out/old-<time>/; cut
-    losses.csv and quality.csv back to `step` and `epoch`, keeping full copies there."""
+def plan_going_back(source: Path, checkpoint_dir: Path, out: Path, epoch: int, step: int) -> dict:
+    """The journal of going back to `source` (epoch, step): every copy and move, in order.
+
+    1. The checkpoint folder: `source` copied in under a new number (the data first, the index
+    last), named alone in the state file; the other checkpoints, and kept epochs after `source`
+    (the new run would overwrite them), into old-<time>/.
+    2. The output folder: grids after `epoch`/`step` and the newest-generator files into
+    old-<time>/; full copies of losses.csv, quality.csv and the TensorBoard files there, the two
+    histories cut back to `step` and `epoch` (TensorBoard's events are cut by its hook).
+    """
+    old = free_name(checkpoint_dir / time.strftime("old-%Y%m%d-%H%M%S"), out).name  # in both
+    target = f"{CHECKPOINT_PREFIX}-{next_checkpoint_number(checkpoint_dir)}"
+    files = [p for p in source.parent.glob(f"{source.name}.*") if p.suffix != ".tmp"]
+    steps = [
+        copy(str(file.resolve()), f"ck:{target}{file.name[len(source.name) :]}")
+        for file in sorted(files, key=lambda p: p.suffix == ".index")
+    ]
+    steps.append(name_newest(target))
+    others = sorted(p.name for p in checkpoint_dir.glob(f"{CHECKPOINT_PREFIX}-*") if p.is_file())
+    steps += [move(f"ck:{name}", f"ck:{old}/{name}") for name in others]
+    steps += [
+        move(f"ck:{KEPT_FOLDER}/{p.name}", f"ck:{old}/{KEPT_FOLDER}/{p.name}")
+        for p in sorted((checkpoint_dir / KEPT_FOLDER).glob("epoch-*.*"))
+        if (m := KEPT_PATTERN.match(p.name)) and int(m.group(1)) > epoch
+    ]
     last = {"epoch": epoch, "step": step}
-    later = [
+    later = {
         p.name
         for p in out.glob("image_at_*.png")
         for kind, pattern in LATER_IMAGES.items()
         if (m := pattern.fullmatch(p.name)) and int(m.group(1)) > last[kind]
+    }
+    later |= {p.name for pattern in NEWEST_FILES for p in out.glob(pattern)}
+    steps += [move(f"out:{name}", f"out:{old}/{name}") for name in sorted(later)]
+    for name, column, up_to in (("losses.csv", "step", step), ("quality.csv", "epoch", epoch)):
+        if (out / name).is_file():
+            steps += [
+                copy(f"out:{name}", f"out:{old}/{name}"),
+                keep_rows(f"out:{name}", column, up_to),
+            ]
+    board = out / TENSORBOARD_FOLDER
+    steps += [
+        copy(f"out:{TENSORBOARD_FOLDER}/{p.name}", f"out:{old}/{TENSORBOARD_FOLDER}/{p.name}")
+        for p in sorted(board.iterdir() if board.is_dir() else ())
+        if p.is_file()
     ]
-    old = move_aside(out, (*later, *NEWEST_FILES))
-    for name, column, last in (("losses.csv", "step", step), ("quality.csv", "epoch", epoch)):
-        path = out / name
-        if not path.exists():
-            continue
-        old = old or unique_folder(out / time.strftime("old-%Y%m%d-%H%M%S"))
-        shutil.copy2(path, old / name)
-        keep_rows_up_to(path, column, last)
-    return old
-
-
-def keep_rows_up_to(path: Path, column: str, last: int) -> None:
-    """Rewrite the CSV `path` (atomically) without the rows whose `column` exceeds `last`."""
-    with path.open(newline="") as f:
-        reader = csv.DictReader(f)
-        fields, rows = reader.fieldnames or [], [r for r in reader if int(r[column]) <= last]
-    text = io.StringIO()
-    writer = csv.DictWriter(text, fields, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    write_atomic(path, text.getvalue().encode())
+    record = {"source": str(source.resolve()), "epoch": epoch, "step": step}
+    return {**record, "checkpoint": target, "old": old, "steps": steps, "done": 0}

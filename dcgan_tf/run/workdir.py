@@ -3,8 +3,9 @@ checkpoint, the config saved beside the outputs and the checkpoints.
 
 `--out` holds what a run shows (grids, GIF, losses, config, journal, report); `--checkpoint-dir`
 holds what it resumes from (the `ckpt-N` files and config.json). Opening a run does, in order:
-`--fresh` moves the old run aside (never deletes it), `--resume-from` goes back to a kept
-checkpoint, a damaged newest checkpoint is set aside, and the state is built and restored.
+a `--resume-from` cut short by a kill is completed and `--resume-from` goes back to a kept
+checkpoint, `--fresh` moves the old run aside (never deletes it), a damaged newest checkpoint is
+set aside, and the state is built and restored.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from dcgan_tf.common.files import move_aside, set_aside
 from dcgan_tf.config import TrainConfig, load_saved_config, save_config
 from dcgan_tf.config.recipes import describe as describe_recipe
 from dcgan_tf.run.checkpoints import CHECKPOINT_FILES, make_manager, restore_latest
-from dcgan_tf.run.going_back import go_back_to
+from dcgan_tf.run.going_back import go_back
 from dcgan_tf.run.history import LossHistory
 from dcgan_tf.run.recovery import recover_newest, save_next_checkpoint
 from dcgan_tf.run.state import GanState
@@ -62,13 +63,13 @@ def open_run(
 ) -> Run:
     """Set up `config`'s folders and return its state, restored when a checkpoint is there."""
     out, checkpoint_dir = Path(config.out), Path(config.checkpoint_dir)
+    # Before anything reads the run: a --resume-from cut short by a kill completed, or one asked.
+    went_back = go_back(checkpoint_dir, out, log, config.resume_from, config.fresh)
     if config.fresh:
         for directory, patterns in ((checkpoint_dir, CHECKPOINT_FILES), (out, OUTPUT_FILES)):
             moved = move_aside(directory, patterns)
             if moved:
                 log(f"--fresh: moved the previous run's files to {moved}")
-    if config.resume_from:
-        go_back_to(config.resume_from, checkpoint_dir, out, log)
     recover_newest(checkpoint_dir, log)
     state = build_state()
     manager = make_manager(state, checkpoint_dir)
@@ -76,9 +77,9 @@ def open_run(
     check_resumable(config, saved, log)  # before restoring: another shape would not restore
     restored = restore_latest(state, manager)
     check_unfinished_epoch(config, saved, int(state.epoch_step))
-    # A finished run asked for less: nothing to do, nothing rewritten. (After --resume-from
-    # went back, the GIF and histories are redrawn to match the checkpoint gone back to.)
-    finished = nothing_to_train(config, state) if restored and not config.resume_from else ""
+    # A finished run asked for less: nothing to do, nothing rewritten. (After going back, the
+    # GIF and histories are redrawn to match the checkpoint gone back to.)
+    finished = nothing_to_train(config, state) if restored and not went_back else ""
     if finished:
         return Run(config, state, manager, LossHistory(), finished)
     save_config(config, out)
