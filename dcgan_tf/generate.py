@@ -104,19 +104,25 @@ def run(given: dict, gif_only: bool) -> int:
 
         print(f"Wrote {build_gif(config.out)}")
         return 0
-    from dcgan_tf.common.files import check_writable_folder, remove_dead_temporary_files
+    from dcgan_tf.common.files import (
+        check_writable_folder,
+        new_folders_removed_if_empty,
+        remove_dead_temporary_files,
+    )
     from dcgan_tf.run.locks import lock_folders
 
     if not writes_the_run(config):  # a multi-worker run's other workers write to temp folders
         return train_locked(config, given)
     # Before anything slow: the folders must be writable and no other run may be using them.
+    # A run refused before it writes anything (too large, bad data) leaves no new folder.
     folders = {"--checkpoint-dir": config.checkpoint_dir, "--out": config.out}
-    for flag, folder in folders.items():
-        check_writable_folder(folder, flag)
-    with lock_folders(folders):
-        for folder in folders.values():
-            remove_dead_temporary_files(folder)
-        return train_locked(config, given)
+    with new_folders_removed_if_empty(folders.values()):
+        for flag, folder in folders.items():
+            check_writable_folder(folder, flag)
+        with lock_folders(folders):
+            for folder in folders.values():
+                remove_dead_temporary_files(folder)
+            return train_locked(config, given)
 
 
 def writes_the_run(config: TrainConfig) -> bool:

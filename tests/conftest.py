@@ -48,6 +48,35 @@ def synthetic_digits(count: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]
     return images, labels.astype(np.uint8)
 
 
+def weights_apart(a, b) -> float:
+    """How far apart two sets of weights (lists of arrays) are: the norm of their difference
+    over all of them, in float64."""
+    pairs = zip(a, b, strict=True)
+    return float(np.sqrt(sum(np.sum((np.float64(x) - np.float64(y)) ** 2) for x, y in pairs)))
+
+
+# Two runs equal but for the order of float32 sums (replicas, another device) end this close, as
+# a share of how far training moved the weights from their initial values. Adam divides each
+# gradient by its own size, so reduction-order noise in a gradient near zero can become a whole
+# step of that one weight (up to 2 x the learning rate apart): a fixed limit on any single
+# weight is a coin toss, the distance over all weights relative to the distance moved is not.
+# Measured over 2 replicas: apart / moved ~1e-6; one step more (the negative control) ~0.3.
+SHARE_OF_MOVEMENT = 1e-3
+
+
+def trained_alike(apart: float, moved: float) -> bool:
+    """Whether two runs that moved the weights `moved` from their start and ended `apart` differ
+    by float noise only."""
+    assert moved > 0, "training did not move the weights: nothing to compare"
+    return apart <= SHARE_OF_MOVEMENT * moved
+
+
+def assert_trained_alike(one, two, initial) -> None:
+    """Weights `one` and `two`, trained from `initial`, differ by float noise only."""
+    moved, apart = weights_apart(one, initial), weights_apart(one, two)
+    assert trained_alike(apart, moved), f"{apart:.3g} apart after moving {moved:.3g}"
+
+
 class TrainingWatch(Hook):
     """A hook for `train(..., hooks=[watch])` that tells resuming from restarting: the counters
     the call starts from (after any restore) and the (epoch, step) of each step it trains."""

@@ -5,9 +5,12 @@ devices (possible only before TensorFlow initialises its devices, hence not insi
 
 trains each config twice with `train` (dropout off), on one device (--strategy default) and
 under MirroredStrategy over the 2 logical CPUs (--strategy mirrored), and prints one JSON line,
-a list with one result per config: the largest weight difference between the two runs and
-between the replicas' run and its checkpoint restored on one device, the losses of both runs, the
-steps done and the replica count; or {"error": ...} for a refused config.
+a list with one result per config: how far training moved the weights and how far apart the two
+runs ended (`moved`, `apart`: conftest.weights_apart), the largest weight difference
+between the replicas' run and its checkpoint restored on one device, the losses of both runs,
+the steps done and the replica count; or {"error": ...} for a refused config. A config with
+"control": true also trains one step more on one device: `control_apart` is how far that run
+ends from the first, a difference the comparison must see.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ tf.config.set_logical_device_configuration(CPU, [tf.config.LogicalDeviceConfigur
 
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
-from conftest import synthetic_digits  # noqa: E402
+from conftest import synthetic_digits, weights_apart  # noqa: E402
 
 from dcgan_tf.common.errors import UserError  # noqa: E402
 from dcgan_tf.config import TrainConfig  # noqa: E402
@@ -49,28 +52,38 @@ def weights(state) -> list[np.ndarray]:
     return [np.asarray(v.numpy()) for v in state.generator.weights + state.discriminator.weights]
 
 
+def train_on(strategy: str, folder: Path, images, labels, options: dict):
+    """The state `train` leaves for `options` under `strategy`, and its rows of losses.csv."""
+    config = TrainConfig(
+        out=str(folder / strategy / "out"),
+        checkpoint_dir=str(folder / strategy / "ck"),
+        strategy=strategy,
+        **options,
+    )
+    state = train(config, images, log=lambda _: None, image_labels=labels)
+    rows = (folder / strategy / "out" / "losses.csv").read_text().splitlines()[1:]
+    return state, [[float(x) for x in row.split(",")[2:]] for row in rows], config
+
+
 def main(options: dict) -> dict:
     count = options.pop("images", 32)
+    control = options.pop("control", False)
     images, labels = synthetic_digits(count, seed=5)
     placement.build_state_for = build_state_without_dropout  # what OneDevice builds with
     folder = Path(tempfile.mkdtemp())
     states, losses = {}, {}
     for strategy in ("default", "mirrored"):
-        config = TrainConfig(
-            out=str(folder / strategy / "out"),
-            checkpoint_dir=str(folder / strategy / "ck"),
-            strategy=strategy,
-            **options,
+        states[strategy], losses[strategy], config = train_on(
+            strategy, folder, images, labels, options
         )
-        states[strategy] = train(config, images, log=lambda _: None, image_labels=labels)
-        rows = (folder / strategy / "out" / "losses.csv").read_text().splitlines()[1:]
-        losses[strategy] = [[float(x) for x in row.split(",")[2:]] for row in rows]
     one, two = weights(states["default"]), weights(states["mirrored"])
+    initial = weights(steps.OneDevice().build_state(config))  # the same seed: the start of both
     # The replicas' checkpoint restores on one device (another seed: nothing left to chance).
     single = build_state(100, 1e-4, 99, options.get("model", "dcgan"))
     restore(single, tf.train.latest_checkpoint(str(folder / "mirrored" / "ck")))
-    return {
-        "max_difference": max(float(np.abs(a - b).max()) for a, b in zip(one, two, strict=True)),
+    result = {
+        "moved": weights_apart(one, initial),
+        "apart": weights_apart(one, two),
         "restored_difference": max(
             float(np.abs(a - b).max()) for a, b in zip(weights(single), two, strict=True)
         ),
@@ -79,6 +92,11 @@ def main(options: dict) -> dict:
         "losses_replicas": losses["mirrored"],
         "replicas": devices_for(config).replicas,
     }
+    if control:  # one step more, on one device
+        more = {**options, "steps": options["steps"] + 1}
+        state, _, _ = train_on("default", folder / "control", images, labels, more)
+        result["control_apart"] = weights_apart(one, weights(state))
+    return result
 
 
 def run(options: dict) -> dict:

@@ -220,6 +220,7 @@ def test_generate_noise_dim_100000000_through_the_real_command_is_one_line(finis
         "about 25.1 TB of memory; "
     )
     assert len(done.stderr.splitlines()) == 1 and "Traceback" not in done.stderr + done.stdout
+    assert list(tmp_path.iterdir()) == []  # no output/ nor checkpoints/ holding only .lock
 
 
 def test_a_batch_beyond_the_memory_is_refused_before_the_models_are_built(
@@ -237,6 +238,37 @@ def test_a_batch_beyond_the_memory_is_refused_before_the_models_are_built(
         "100.0 MB is available; ask for less"
     )
     assert not list((tmp_path / "ck").glob("ckpt-*"))
+
+
+def test_a_run_refused_up_front_leaves_no_folder_it_created(
+    finished, tmp_path, monkeypatch, capsys
+):
+    from dcgan_tf.common import limits
+    from dcgan_tf.run import budget
+
+    monkeypatch.setattr(limits, "available_memory", lambda: 100_000_000)  # a 100 MB machine
+    monkeypatch.setattr(budget, "ORDINARY_BATCH", 0)
+    (tmp_path / "existed").mkdir()
+    out, ck = tmp_path / "new" / "deeper" / "out", tmp_path / "existed" / "ck"
+    argv = ["--data-dir", str(finished / "mnist"), "--out", str(out), "--checkpoint-dir", str(ck)]
+    assert exit_status("generate", argv) == 2
+    assert the_error_line(capsys).startswith("error: --batch-size 256: a train step on 200")
+    assert [p.name for p in tmp_path.rglob("*")] == ["existed"]  # as before the run, .lock gone
+
+
+def test_a_batch_larger_than_the_data_trains_on_all_of_it_each_step_and_says_so(
+    finished, tmp_path, capsys
+):
+    out = tmp_path / "out"
+    argv = ["--data-dir", str(finished / "mnist"), "--batch-size", "10000000", "--steps", "1"]
+    argv += ["--out", str(out), "--checkpoint-dir", str(tmp_path / "ck")]
+    assert exit_status("generate", argv) == 0
+    note = "Note: --batch-size 10000000 is more than the 200 images: each step trains on all 200"
+    assert [line for line in capsys.readouterr().out.splitlines() if "--batch-size" in line] == [
+        f"{note} of them, one step an epoch"
+    ]
+    assert len((out / "losses.csv").read_text().splitlines()) == 1 + 1  # header, one step
+    assert (out / "image_at_epoch_0001.png").exists()  # which was the whole first epoch
 
 
 def test_export_to_an_existing_file_is_one_line_and_exit_two(finished, tmp_path, capsys):

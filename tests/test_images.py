@@ -85,3 +85,30 @@ def test_a_long_run_gif_keeps_evenly_spaced_frames_and_the_last(tmp_path):
     frames = iio.imread(build_gif(tmp_path, max_frames=4), index=None)
     assert frames.shape[0] == 4
     assert frames[-1].min() == 200  # epoch 10's gray level; the white gaps are 255
+
+
+def test_each_epochs_grid_is_the_checkpoints_generator_on_the_runs_fixed_seed_noise(tmp_path):
+    """README: "the same 4x4 grid of a fixed seed noise, kept in the checkpoint". The grid after
+    epoch k is redrawn exactly from checkpoint k's seed noise and generator, and not from fresh
+    noise."""
+    from conftest import synthetic_digits
+
+    from dcgan_tf.config import TrainConfig
+    from dcgan_tf.generator.sampling import load_run
+    from dcgan_tf.training.loop import train
+
+    out, ck = tmp_path / "out", tmp_path / "ck"
+    config = TrainConfig(epochs=2, batch_size=16, out=str(out), checkpoint_dir=str(ck))
+    train(config, synthetic_digits(32, seed=3)[0], log=lambda _: None)
+
+    def grid(state, noise) -> np.ndarray:
+        pixels = state.spec.to_pixels(state.generator(noise, training=False), channels=1)
+        return image_grid(pixels)
+
+    for epoch in (1, 2):
+        state, _, _ = load_run(ck, checkpoint=str(ck / f"ckpt-{epoch}"))
+        assert int(state.epoch) == epoch
+        saved = iio.imread(out / f"image_at_epoch_{epoch:04d}.png")
+        np.testing.assert_array_equal(saved, grid(state, state.seed_noise))
+        fresh = np.random.default_rng(epoch).normal(size=state.seed_noise.shape)
+        assert not np.array_equal(saved, grid(state, fresh.astype(np.float32)))

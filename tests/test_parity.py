@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tutorial as tutorial_code
-from conftest import synthetic_digits
+from conftest import assert_trained_alike, synthetic_digits, trained_alike, weights_apart
 from tutorial import Tutorial
 
 from dcgan_tf.common.errors import UserError
@@ -80,7 +80,9 @@ def test_three_steps_leave_the_same_weights_as_the_tutorials_train_step():
         ours.generator, ours.discriminator, ours.generator_optimizer, ours.discriminator_optimizer
     )
     images = tf.constant(to_model_range(synthetic_digits(3 * 16, seed=9)[0]))
+    before = [w.numpy() for w in ours.generator.weights + ours.discriminator.weights]
     for step in range(3):
+        two_steps = [w.numpy() for w in ours.generator.weights + ours.discriminator.weights]
         batch = images[16 * step : 16 * (step + 1)]
         noise = tf.random.stateless_normal([16, 100], seed=[step, 0])
         expected = the_tutorials_losses(probe, theirs, batch, noise)
@@ -89,13 +91,14 @@ def test_three_steps_leave_the_same_weights_as_the_tutorials_train_step():
         # The losses it reports (the CSV's, the progress bar's) are the notebook's too.
         for name, value in expected.items():
             np.testing.assert_allclose(float(losses[name]), value, rtol=1e-5, err_msg=name)
-    assert_same_weights(ours.generator, theirs.generator, atol=1e-5)
-    assert_same_weights(ours.discriminator, theirs.discriminator, atol=1e-5)
-    # The weights did move: the comparison is not between two untouched copies.
-    before = build_state(noise_dim=100, learning_rate=1e-4, seed=3)
-    assert (
-        np.abs(before.generator.weights[0].numpy() - ours.generator.weights[0].numpy()).max() > 1e-5
+    ours_after, theirs_after = (
+        [w.numpy() for w in state.generator.weights + state.discriminator.weights]
+        for state in (ours, theirs)
     )
+    assert_trained_alike(ours_after, theirs_after, before)
+    # The negative control: a step less (2 steps against 3) is far outside that tolerance.
+    moved = weights_apart(ours_after, before)
+    assert not trained_alike(weights_apart(ours_after, two_steps), moved)
 
 
 def trained_tutorial() -> Tutorial:

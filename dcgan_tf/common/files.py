@@ -7,7 +7,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from dcgan_tf.common.errors import UserError, WriteFailed
@@ -58,6 +58,24 @@ def check_writable_folder(folder: str | Path, flag: str) -> Path:
         raise UserError(f"{flag} {folder}: is a file, not a folder; name a folder")
     prove_writable(folder, f"{flag} {folder}")
     return folder
+
+
+@contextlib.contextmanager
+def new_folders_removed_if_empty(folders: Iterable[str | Path]) -> Iterator[None]:
+    """Remove again, when the block ends, the folders of `folders` (and their parents) that did
+    not exist when it began and are empty at its end: a command refused before it wrote anything
+    leaves no folders behind. Folders that existed before stay, and so does any folder something
+    was written into (`rmdir` removes empty folders only)."""
+    new = set()
+    for folder in folders:
+        absolute = Path(folder).absolute()
+        new.update(path for path in (absolute, *absolute.parents) if not path.exists())
+    try:
+        yield
+    finally:
+        for folder in sorted(new, key=lambda path: len(path.parts), reverse=True):  # deepest first
+            with contextlib.suppress(OSError):
+                folder.rmdir()
 
 
 def check_output_file(path: str | Path, flag: str) -> Path:

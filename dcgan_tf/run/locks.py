@@ -3,9 +3,9 @@
 The lock is `fcntl.flock` on a `.lock` file in the folder. The operating system holds it for the
 process and drops it when the process ends, however it ends (`kill -9` included), so a lock left
 by a dead run never blocks the next one; the file itself stays and only records the holder's PID
-for the message a second run prints. Readers (`sample`, `evaluate`) take no lock: they read only
-checkpoints the `checkpoint` state file names, and TensorFlow names a checkpoint there only once
-it is completely written.
+for the message a second run prints (a run that wrote nothing, refused up front, removes it).
+Readers (`sample`, `evaluate`) take no lock: they read only checkpoints the `checkpoint` state file
+names, and TensorFlow names a checkpoint there only once it is completely written.
 """
 
 from __future__ import annotations
@@ -59,9 +59,15 @@ class FolderLock:
         self.fd = fd
 
     def release(self) -> None:
-        if self.fd is not None:
-            os.close(self.fd)  # closing the last descriptor drops the flock
-            self.fd = None
+        if self.fd is None:
+            return
+        # Alone in its folder, the lock file is removed while still held: a run that starts now
+        # is refused as the lock was ours, or creates a new lock file of its own.
+        with contextlib.suppress(OSError):
+            if os.listdir(self.path.parent) == [LOCK_NAME]:
+                self.path.unlink()
+        os.close(self.fd)  # closing the last descriptor drops the flock
+        self.fd = None
 
 
 @contextlib.contextmanager

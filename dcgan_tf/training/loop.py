@@ -67,6 +67,11 @@ def train(
         return state
     data, labels = model_inputs(state, images, image_labels)
     steps_per_epoch = math.ceil(len(images) / config.batch_size)
+    if config.batch_size > len(images):  # as the notebook's dataset.batch() would: one batch
+        log(
+            f"Note: --batch-size {config.batch_size} is more than the {len(images):,} images: "
+            f"each step trains on all {len(images):,} of them, one step an epoch"
+        )
     # --steps counts steps (the last epoch may end early); otherwise --epochs counts epochs.
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
     train_steps = devices.stepper(state, config, config.steps or epochs * steps_per_epoch)
