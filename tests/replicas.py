@@ -77,7 +77,7 @@ def main(options: dict) -> dict:
             strategy, folder, images, labels, options
         )
     one, two = weights(states["default"]), weights(states["mirrored"])
-    initial = weights(steps.OneDevice().build_state(config))  # the same seed: the start of both
+    initial = weights(placement.OneDevice().build_state(config))  # the same seed: the start of both
     # The replicas' checkpoint restores on one device (another seed: nothing left to chance).
     single = build_state(100, 1e-4, 99, options.get("model", "dcgan"))
     restore(single, tf.train.latest_checkpoint(str(folder / "mirrored" / "ck")))
