@@ -375,6 +375,20 @@ def test_bad_flags_are_one_line_errors(tmp_path, monkeypatch, capsys, flags, mes
     assert err.startswith(f"error: {message}") and err.count("\n") == 1
 
 
+def test_bench_explore_without_chromedriver_names_the_apt_package(tmp_path, monkeypatch, capsys):
+    from dcgan_tf.tools import explore_bench
+
+    chromium = tmp_path / "bin" / "chromium"  # a browser on the PATH, but no driver
+    chromium.parent.mkdir()
+    chromium.write_text("#!/bin/sh\n")
+    chromium.chmod(0o755)
+    monkeypatch.setenv("PATH", str(chromium.parent))
+    assert explore_bench.main(["--checkpoint-dir", str(tmp_path), "--no-report"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    assert "apt-get install -y chromium-driver" in err
+
+
 @pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_a_port_in_use_is_a_one_line_error(runs, capsys):
     with socket.socket() as taken:

@@ -1,8 +1,9 @@
-"""The explorer's page in a real browser: headless Chromium (dcgan_tf/tools/chromium.py). The
-page's own `selfTest` moves the sliders and scrubbers as a user would (their `input` events) and
-reports what it saw: each slider move's time from the event to the new image decoded, whether
-the pixels changed, what the classifier read, and every resource fetched from outside the server.
-The speed is measured by `make bench-explore` (BENCHMARKS.md), not here."""
+"""The explorer's page in a real browser: headless Chromium driven by Selenium
+(dcgan_tf/tools/browser.py). The page's own `selfTest` moves the sliders and scrubbers as a user
+would (their `input` events) and reports what it saw: each slider move's time from the event to
+the new image decoded, whether the pixels changed, what the classifier read, and every resource
+fetched from outside the server. The speed is measured by `make bench-explore` (BENCHMARKS.md),
+not here."""
 
 from __future__ import annotations
 
@@ -16,12 +17,14 @@ from test_explore import make_engine, train_runs
 
 from dcgan_tf.explorer.api import Api
 from dcgan_tf.explorer.server import ExplorerServer
-from dcgan_tf.tools.chromium import find_chromium, open_page, screenshot
+from dcgan_tf.tools.browser import missing, open_page, screenshot
 from dcgan_tf.tutorial.dataset import to_model_range
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(find_chromium() is None, reason="needs chromium on the PATH"),
+    pytest.mark.skipif(
+        missing() is not None, reason=f"needs chromium and chromedriver ({missing()})"
+    ),
 ]
 
 
@@ -40,9 +43,9 @@ def test_sliders_and_scrubbers_change_the_pictures(runs, classifier_bundle, tmp_
     engine = make_engine(runs, "dcgan", classifier_bundle)
     server = serve(engine)
     try:
-        with open_page(server.url, tmp_path / "profile") as tools:
-            seen = tools.evaluate("selfTest(30)")
-            screenshot(tools, tmp_path / "explore.png")
+        with open_page(server.url, tmp_path / "profile") as page:
+            seen = page.execute_script("return selfTest(30)")
+            screenshot(page, tmp_path / "explore.png")
     finally:
         server.shutdown()
         server.server_close()
@@ -75,9 +78,9 @@ def test_picking_digit_7_draws_sevens_the_classifier_reads(runs, classifier_bund
     engine.state.generator = digit_generator()
     server = serve(engine)
     try:
-        with open_page(server.url, tmp_path / "profile") as tools:
-            assert tools.evaluate("!document.getElementById('digitbox').hidden")
-            seen = tools.evaluate("selfTest(5, 7)")
+        with open_page(server.url, tmp_path / "profile") as page:
+            assert page.execute_script("return !document.getElementById('digitbox').hidden")
+            seen = page.execute_script("return selfTest(5, 7)")
     finally:
         server.shutdown()
         server.server_close()

@@ -7,17 +7,18 @@ import os
 import re
 import shutil
 import signal
-import subprocess
 from pathlib import Path
 
 import imageio.v3 as iio
 import pytest
 from conftest import synthetic_digits
+from selenium.webdriver.support.wait import WebDriverWait
 
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.measure import QualityLog
 from dcgan_tf.report import main as report_main
 from dcgan_tf.reporting.journal import RunJournal
+from dcgan_tf.tools.browser import headless_chromium
 from dcgan_tf.training import loop as training
 from dcgan_tf.training.loop import TrainingInterrupted, train
 
@@ -165,14 +166,14 @@ def open_in_chromium(page: Path, tmp_path: Path) -> dict:
     security policy (images from data: only, nothing else from anywhere) blocked."""
     probed = tmp_path / f"probed-{page.name}"
     probed.write_text(page.read_text().replace("<head>", "<head>" + PROBE, 1))
-    command = ["chromium", "--headless", "--no-sandbox", "--disable-gpu",
-               "--disable-background-networking", "--disable-component-update", "--no-first-run",
-               f"--user-data-dir={tmp_path / 'profile'}", "--virtual-time-budget=5000",
-               "--dump-dom", probed.as_uri()]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120)
-    found = re.search(r'<pre id="probe">(.*?)</pre>', result.stdout)
-    assert found, result.stderr[-2000:]
-    return json.loads(found.group(1).replace("&quot;", '"').replace("&amp;", "&"))
+    with headless_chromium(tmp_path / "profile") as browser:
+        browser.get(probed.as_uri())  # returns once the page has loaded
+        seen = WebDriverWait(browser, 30).until(
+            lambda b: b.execute_script(
+                "return (document.getElementById('probe') || {}).textContent"
+            )
+        )
+    return json.loads(seen)
 
 
 @pytest.mark.slow

@@ -14,5 +14,5 @@ recipes_report.py           RECIPES.md and its plot from those curves
 time_to_quality.py          make time-to-quality: every recipe and model raced to the tutorial's FID
 time_to_quality_report.py   the race's stopping rule, table and plot
 explore_bench.py            make bench-explore: a slider move's time in headless Chromium
-chromium.py                 headless Chromium over its DevTools protocol (also the browser tests)
+browser.py                  headless Chromium driven by Selenium (also the browser tests)
 """

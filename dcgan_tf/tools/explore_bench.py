@@ -4,10 +4,12 @@
     python -m dcgan_tf.tools.explore_bench --checkpoint-dir runs/a/ck --screenshot docs/explore.png
 
 Serves the run as `python -m dcgan_tf.explore` does (on a free port of 127.0.0.1), opens the page
-in headless Chromium and lets the page's own `selfTest` move the sliders `--moves` times, one
-after another, as a user's drags would: each move's time runs from the slider's `input` event to
-the new image decoded in the page. Writes the median, 95th percentile and slowest move between
-the explorer markers of `--report` (below `make bench`'s own tables, which it keeps).
+in headless Chromium (Selenium, tools/browser.py) and lets the page's own `selfTest` move the
+sliders `--moves` times, one after another, as a user's drags would: each move's time runs from
+the slider's `input` event to the new image decoded in the page (performance.now() in the page:
+the driver only starts the test and reads its numbers). Writes the median, 95th percentile and
+slowest move between the explorer markers of `--report` (below `make bench`'s own tables, which
+it keeps).
 Run it on a quiet machine: anything else on the CPU shows in these milliseconds.
 """
 
@@ -49,12 +51,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    from dcgan_tf.tools.chromium import find_chromium
+    from dcgan_tf.tools.browser import missing
 
     if not 1 <= args.moves <= 100_000:
         raise UserError(f"--moves must be 1 to 100000, got {args.moves}")
-    if find_chromium() is None:
-        raise UserError("no chromium on the PATH (apt-get install -y chromium)")
+    if missing():
+        raise UserError(f"no chromium or chromedriver on the PATH ({missing()})")
     result = measure(args)
     print(summary(result))
     if not args.no_report:
@@ -66,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
 def measure(args: argparse.Namespace) -> dict:
     """Serve the run, drive the page, and return what was timed and seen."""
     from dcgan_tf.explore import build_server
-    from dcgan_tf.tools.chromium import open_page, screenshot
+    from dcgan_tf.tools.browser import open_page, screenshot
 
     serving = argparse.Namespace(
         **vars(args), host="127.0.0.1", port=0, classifier=None, no_classifier=False, verbose=False
@@ -76,11 +78,12 @@ def measure(args: argparse.Namespace) -> dict:
     threading.Thread(target=server.serve_forever, daemon=True).start()
     idle_before = idle_share()
     try:
-        with tempfile.TemporaryDirectory() as folder, open_page(server.url, Path(folder)) as tools:
-            browser = tools.call("Browser.getVersion")["product"]
-            seen = tools.evaluate(f"selfTest({args.moves})")
+        with tempfile.TemporaryDirectory() as folder, open_page(server.url, Path(folder)) as page:
+            browser = f"Chrome/{page.capabilities['browserVersion']}"
+            page.set_script_timeout(180 + args.moves)  # a second a move at worst
+            seen = page.execute_script(f"return selfTest({args.moves})")
             if args.screenshot:
-                screenshot(tools, args.screenshot)
+                screenshot(page, args.screenshot)
     finally:
         server.shutdown()
         server.server_close()
