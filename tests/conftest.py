@@ -60,7 +60,9 @@ def weights_apart(a, b) -> float:
 # gradient by its own size, so reduction-order noise in a gradient near zero can become a whole
 # step of that one weight (up to 2 x the learning rate apart): a fixed limit on any single
 # weight is a coin toss, the distance over all weights relative to the distance moved is not.
-# Measured over 2 replicas: apart / moved ~1e-6; one step more (the negative control) ~0.3.
+# Measured over 2 replicas, 3 steps: apart / moved 4e-7 (many threads) to 5e-5 (one thread a
+# process, as `make test` runs: one weight 2e-5 apart, where 1e-5 failed); one step more (the
+# negative control) 0.33.
 SHARE_OF_MOVEMENT = 1e-3
 
 
