@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, path_arg, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, open_trained_run, path_arg, run_command
 from dcgan_tf.common.files import check_writable_folder
 
 SAVED_MODEL = "saved_model"
@@ -50,9 +50,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     check_writable_folder(args.out, "--out")  # before the checkpoint loads
-    state, config, path = load_checkpoint_run(args)
-    written = export_generator(state, config.noise_dim, config.channels, Path(args.out))
-    print(f"Exported the {state.spec.name} generator of {path} to {written}")
+    run = open_trained_run(args)
+    written = export_generator(run.state, run.config.noise_dim, run.config.channels, Path(args.out))
+    print(f"Exported the {run.spec.name} generator of {run.path} to {written}")
     return 0
 
 

@@ -28,6 +28,7 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import move_aside, write_atomic, write_atomic_with
 from dcgan_tf.common.hooks import Hook
 from dcgan_tf.run.checkpoints import CHECKPOINT_PREFIX, GanState
+from dcgan_tf.run.folders import KEPT_FOLDER
 from dcgan_tf.run.recovery import (
     damage,
     next_checkpoint_number,
@@ -36,7 +37,6 @@ from dcgan_tf.run.recovery import (
     write_checkpoint_state,
 )
 
-KEPT_FOLDER = "kept"
 KEPT_NAME = "epoch-{:04d}"
 KEPT_PATTERN = re.compile(r"epoch-(\d+)\.")
 # Output files that describe the generator after some epoch or step (the number in the name).
