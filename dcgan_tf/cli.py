@@ -1,20 +1,26 @@
-"""What every command shares: a quiet TensorFlow start and one-line errors with an exit status."""
+"""What every command shares: a quiet TensorFlow start, one-line errors with an exit status, and
+the one start of every command that draws from a trained run (`open_trained_run`)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import logging
 import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from types import ModuleType
-from typing import NoReturn
+from typing import TYPE_CHECKING, NoReturn
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.limits import is_out_of_memory, out_of_memory_line
 from dcgan_tf.config import MODELS
+from dcgan_tf.run.folders import RunFolders, find_run
+
+if TYPE_CHECKING:
+    from dcgan_tf.generator.sampling import TrainedRun
 
 
 class Parser(argparse.ArgumentParser):
@@ -113,15 +119,39 @@ def add_label_flag(parser: argparse.ArgumentParser, help: str) -> None:
     parser.add_argument("--label", type=int, choices=range(10), metavar="0-9", help=help)
 
 
-def load_checkpoint_run(args: argparse.Namespace) -> tuple:
-    """Start TensorFlow on the best device and load the run the checkpoint flags name:
-    (state, config, checkpoint path), the EMA generator when the run kept one."""
+def add_out_flag(parser: argparse.ArgumentParser, what: str) -> None:
+    """--out DIR of a command that reads a run: by default, the run's own output folder."""
+    parser.add_argument(
+        "--out",
+        type=path_arg,
+        metavar="DIR",
+        help=f"where {what} go (default: the output folder of the run given, beside its "
+        "checkpoint folder)",
+    )
+
+
+def locate_run(args: argparse.Namespace) -> RunFolders:
+    """The run the checkpoint flags name and where its outputs go, before TensorFlow starts."""
+    return find_run(args.checkpoint_dir, args.checkpoint)
+
+
+def open_trained_run(args: argparse.Namespace, folders: RunFolders | None = None) -> TrainedRun:
+    """The one start of every command that draws from a run: TensorFlow on the best device, and
+    the run the checkpoint flags name (`folders`, if the command located it already) loaded at
+    its newest, --checkpoint or --best checkpoint, the EMA generator when the run kept one."""
+    start_tensorflow()
+    from dcgan_tf.generator.sampling import TrainedRun
+
+    return TrainedRun.open(folders or locate_run(args), args.checkpoint, args.model, args.best)
+
+
+@functools.cache  # once a process: a GPU's settings cannot change once it is in use
+def start_tensorflow() -> None:
+    """Import TensorFlow (quietly, `import_tensorflow`) and place the work on the best device."""
     import_tensorflow()
-    from dcgan_tf.generator.sampling import load_run
     from dcgan_tf.options.devices import select_device
 
     select_device("auto")
-    return load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
 
 
 def import_tensorflow() -> ModuleType:

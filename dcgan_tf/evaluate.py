@@ -4,9 +4,10 @@
     python -m dcgan_tf.evaluate --checkpoint checkpoints/ckpt-3 --num 10000
     python -m dcgan_tf.evaluate --images samples.npy  # uint8 (N, 28, 28), e.g. from a sampler
 
-Prints a table beside the real data's own numbers and writes metrics.json into the run's output
-folder. The digit classifier is trained once per dataset (about 30 s on 2 CPU cores offline) and
-saved as checkpoints/classifier-<dataset>.keras.
+Prints a table beside the real data's own numbers and writes metrics.json into the output folder
+of the run given (beside its checkpoint folder; --out to choose). The digit classifier is trained
+once per dataset (about 30 s on 2 CPU cores offline) and saved as
+CHECKPOINT_DIR/classifier-<dataset>.keras.
 """
 
 from __future__ import annotations
@@ -20,12 +21,22 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, import_tensorflow, path_arg, run_command
+from dcgan_tf.cli import (
+    Parser,
+    add_checkpoint_flags,
+    add_out_flag,
+    locate_run,
+    open_trained_run,
+    path_arg,
+    run_command,
+    start_tensorflow,
+)
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.files import check_writable_folder, write_atomic
+from dcgan_tf.common.files import write_atomic
 from dcgan_tf.common.limits import check_seed, require_memory
-from dcgan_tf.config import TrainConfig, load_saved_config
+from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.metrics import BYTES_PER_SAMPLE
+from dcgan_tf.run.folders import RunFolders
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,12 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="DIR",
         help="data to train the classifier from; default: the run's",
     )
-    add(
-        "--out",
-        type=path_arg,
-        metavar="DIR",
-        help="where metrics.json goes; default: the run's output folder",
-    )
+    add_out_flag(parser, "metrics.json")
     return parser
 
 
@@ -82,27 +88,24 @@ def run(args: argparse.Namespace) -> int:
     count = args.num if images is None else len(images)
     request = f"--num {args.num}" if images is None else f"--images {args.images}"
     require_memory(count * BYTES_PER_SAMPLE, f"{request}: evaluating {count} samples")
-    # The run: the folder of --checkpoint if given, and the config saved there.
-    run_dir = Path(args.checkpoint).parent if args.checkpoint else Path(args.checkpoint_dir)
-    run_config = load_saved_config(run_dir) or TrainConfig()
+    # The run (of --checkpoint, if given) and the config saved there; outputs go beside it.
+    folders = locate_run(args)
+    run_config = folders.config or TrainConfig()
     dataset = args.dataset or run_config.dataset
     data_dir = args.data_dir if args.data_dir is not None else run_config.data_dir
     if dataset == "folder":
         raise UserError("the quality metrics are for MNIST-like digits; pass --dataset mnist")
-    out = check_writable_folder(args.out or run_config.out, "--out")
-    import_tensorflow()
+    out = folders.output_folder(args.out)
+    start_tensorflow()
     from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.evaluation.measure import evaluate_samples, format_table, real_data_metrics
-    from dcgan_tf.options.devices import select_device
 
-    select_device("auto")
     start = time.time()
-    # A checkpoint kept by --keep-every (CHECKPOINT_DIR/kept/) uses its run's classifier.
-    classifier_dir = run_dir.parent if run_dir.name == "kept" else run_dir
-    path = args.classifier or classifier_path(classifier_dir, dataset)
+    # A checkpoint in the run's kept/ or best/ uses its run's classifier.
+    path = args.classifier or classifier_path(folders.checkpoints, dataset)
     if args.classifier and not Path(args.classifier).exists():
         raise UserError(f"--classifier {args.classifier}: no such file")
-    samples, source = draw_samples(args, images)  # first: a bad checkpoint fails at once
+    samples, source = draw_samples(args, images, folders)  # first: a bad checkpoint fails at once
     classifier = load_or_train_classifier(path, dataset, data_dir)
     print(f"Evaluating {len(samples.images)} samples of {source}")
     metrics = evaluate_samples(samples, classifier)
@@ -122,16 +125,15 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def draw_samples(args: argparse.Namespace, images: np.ndarray | None):
+def draw_samples(args: argparse.Namespace, images: np.ndarray | None, folders: RunFolders):
     """The images to evaluate (`images`, else the generator's), and where they came from."""
     from dcgan_tf.evaluation.measure import GeneratorSampler, Samples
-    from dcgan_tf.generator.sampling import load_run
 
     if images is not None:
         return Samples(images), args.images  # uint8: scaled a batch at a time
-    state, config, path = load_run(args.checkpoint_dir, args.checkpoint, args.model, args.best)
-    source = f"{path} ({config.model}, epoch {int(state.epoch)}, step {int(state.step)})"
-    return GeneratorSampler(state, config.channels).sample(args.num, args.seed), source
+    run = open_trained_run(args, folders)
+    sampler = GeneratorSampler(run.state, run.config.channels)
+    return sampler.sample(args.num, args.seed), run.describe()
 
 
 def load_images(path: Path) -> np.ndarray:

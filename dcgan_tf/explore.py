@@ -19,7 +19,7 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, path_arg, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, open_trained_run, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 
 DEFAULT_PORT = 8022
@@ -84,14 +84,14 @@ def run(args: argparse.Namespace, ready=None) -> int:
 
 def build_server(args: argparse.Namespace):
     """The run loaded, its classifier and checkpoints found, the port open (not yet serving)."""
-    state, config, path = load_checkpoint_run(args)
+    run = open_trained_run(args)
     from dcgan_tf.explorer.api import Api
-    from dcgan_tf.explorer.engine import Engine, run_folder, training_shots
+    from dcgan_tf.explorer.engine import Engine, training_shots
     from dcgan_tf.explorer.server import ExplorerServer
 
-    folder = run_folder(args.checkpoint_dir, args.checkpoint)
-    classifier = load_classifier(args, config, folder)
-    engine = Engine(state, config, path, classifier, training_shots(folder))
+    folder = run.folders.checkpoints
+    classifier = load_classifier(args, run.config, folder)
+    engine = Engine(run.state, run.config, run.path, classifier, training_shots(folder))
     try:
         return ExplorerServer((args.host, args.port), Api(engine), args.verbose)
     except OSError as err:  # the port is taken, or the address is not this machine's

@@ -12,22 +12,34 @@ Writes into --out:
     export.json      what the signature expects: model, noise size and distribution, channels
 
 The signature takes the noise rather than drawing it, so the caller decides the randomness.
+
+The three are written into `.NAME.writing/` beside --out and swapped in at the end, all at once:
+an earlier export in --out stays whole until then, whatever stops this one (kill -9 included).
+So --out holds an export and nothing else. One export at a time per folder: an OS lock on its
+`.lock` (run/locks.py), which the new folder brings along, locked, into the swap; a second export
+exits 2 at once.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, load_checkpoint_run, path_arg, run_command
-from dcgan_tf.common.files import check_writable_folder
+from dcgan_tf.cli import Parser, add_checkpoint_flags, open_trained_run, path_arg, run_command
+from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import check_writable_folder, prove_writable, write_folder_atomic
+from dcgan_tf.run.locks import LOCK_NAME, lock_folders
 
 SAVED_MODEL = "saved_model"
 KERAS_FILE = "generator.keras"
+EXPORT_INFO = "export.json"
 SIGNATURE = "serving_default"
+EXPORT_FILES = (SAVED_MODEL, KERAS_FILE, EXPORT_INFO)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -38,7 +50,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add_checkpoint_flags(parser)
     parser.add_argument(
-        "--out", type=path_arg, required=True, metavar="DIR", help="folder to write into"
+        "--out",
+        type=path_arg,
+        required=True,
+        metavar="DIR",
+        help="the export's folder: a new one, or an earlier export's (replaced at the end)",
     )
     return parser
 
@@ -49,25 +65,47 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    check_writable_folder(args.out, "--out")  # before the checkpoint loads
-    state, config, path = load_checkpoint_run(args)
-    written = export_generator(state, config.noise_dim, config.channels, Path(args.out))
-    print(f"Exported the {state.spec.name} generator of {path} to {written}")
+    target = check_export_folder(args.out)  # before the checkpoint loads
+    with lock_folders({"--out": args.out}), contextlib.ExitStack() as held:
+        run = open_trained_run(args)
+
+        def fill(folder: Path) -> None:  # the new folder brings its lock, held until the end
+            held.enter_context(lock_folders({"--out": folder}))
+            export_generator(run, folder)
+
+        write_folder_atomic(target, fill)
+    print(f"Exported the {run.spec.name} generator of {run.path} to {args.out}")
     return 0
 
 
-def export_generator(state, noise_dim: int, channels: int, out: Path) -> Path:
-    """Write the SavedModel, the .keras file and export.json of `state`'s generator into `out`."""
+def check_export_folder(out: str) -> Path:
+    """--out as the folder the export replaces whole (where a link leads): a folder, new or
+    holding an export only, in a folder that can be written."""
+    check_writable_folder(out, "--out")
+    target = Path(os.path.realpath(out))
+    others = sorted(p.name for p in target.iterdir() if p.name not in (*EXPORT_FILES, LOCK_NAME))
+    if others:
+        shown = ", ".join(others[:3]) + (", ..." if len(others) > 3 else "")
+        raise UserError(
+            f"--out {out} holds {shown}, no part of an export; an export replaces the whole "
+            "folder, so name a new folder or an earlier export's"
+        )
+    prove_writable(target.parent, f"--out {out}")  # the new export is written beside it
+    return target
+
+
+def export_generator(run, folder: Path) -> Path:
+    """Write the SavedModel, the .keras file and export.json of `run`'s generator into `folder`,
+    export.json last."""
     import tensorflow as tf
 
     from dcgan_tf.common.files import write_atomic
     from dcgan_tf.generator.serving import ServingGenerator
 
-    out.mkdir(parents=True, exist_ok=True)
-    module = ServingGenerator(state, noise_dim, channels)
-    tf.saved_model.save(module, str(out / SAVED_MODEL), signatures={SIGNATURE: module.serve})
-    state.generator.save(out / KERAS_FILE)
-    spec = state.spec
+    noise_dim, channels, spec = run.config.noise_dim, run.config.channels, run.spec
+    module = ServingGenerator(run.state, noise_dim, channels)
+    tf.saved_model.save(module, str(folder / SAVED_MODEL), signatures={SIGNATURE: module.serve})
+    run.state.generator.save(folder / KERAS_FILE)
     info = {
         "model": spec.name,
         "signature": SIGNATURE,
@@ -76,8 +114,8 @@ def export_generator(state, noise_dim: int, channels: int, out: Path) -> Path:
         "noise": "uniform in [-1, 1]" if spec.uniform_noise else "standard normal",
         "outputs": {"images": f"uint8 (N, 28, 28, {channels})"},
     }
-    write_atomic(out / "export.json", (json.dumps(info, indent=2) + "\n").encode())
-    return out
+    write_atomic(folder / EXPORT_INFO, (json.dumps(info, indent=2) + "\n").encode())
+    return folder
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -22,13 +23,16 @@ from dcgan_tf.cli import (
     Parser,
     add_checkpoint_flags,
     add_label_flag,
-    load_checkpoint_run,
-    path_arg,
+    add_out_flag,
+    locate_run,
+    open_trained_run,
     run_command,
 )
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.files import check_writable_folder
-from dcgan_tf.common.limits import check_seed, require_memory
+from dcgan_tf.common.limits import check_seed
+
+if TYPE_CHECKING:
+    from dcgan_tf.generator.sampling import TrainedRun
 
 METHODS = ("linear", "slerp")
 
@@ -47,12 +51,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--method", choices=(*METHODS, "both"), default="both", help="(default: %(default)s)")
     add("--seed", type=int, default=0, help="seed of the endpoints (default: %(default)s)")
     add_label_flag(parser, "conditional models: every row's digit (default: row r shows digit r)")
-    add(
-        "--out",
-        type=path_arg,
-        metavar="DIR",
-        help="output folder (default: the run's output folder)",
-    )
+    add_out_flag(parser, "the PNG and the GIF")
     return parser
 
 
@@ -67,53 +66,45 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.rows < 1 or args.steps < 2:
-        raise UserError("--rows must be at least 1 and --steps at least 2 (the two endpoints)")
-    check_seed(args.seed)
-    if args.out:
-        check_writable_folder(args.out, "--out")
-    state, config, path = load_checkpoint_run(args)
-    from dcgan_tf.generator.sampling import digit_rows, draw_noise, walk_image_bytes
+    run, out = open_walk(args, args.rows * args.steps, "the two endpoints")
+    from dcgan_tf.generator.sampling import digit_rows
 
-    count = args.rows * args.steps
-    request = f"--rows {args.rows} x --steps {args.steps}: {count} images"
-    require_memory(count * walk_image_bytes(config.noise_dim, config.channels), request)
-    if args.label is not None and not state.spec.conditional:
-        raise UserError(
-            f"{path} holds a {state.spec.name!r} model; --label needs cdcgan or carpedm20"
-        )
-    endpoints = draw_noise(state.spec, 2 * args.rows, config.noise_dim, args.seed).numpy()
-    labels = digit_rows(args.rows, args.label) if state.spec.conditional else None
-    out = check_writable_folder(args.out or config.out, "--out")
+    endpoints = run.noise(2 * args.rows, args.seed).numpy()
+    labels = digit_rows(args.rows, args.label) if run.spec.conditional else None
     methods = METHODS if args.method == "both" else (args.method,)
     for method in methods:
-        grid, gif = interpolate(state, endpoints, labels, method, args.steps, config.channels, out)
-        print(f"Wrote {grid} and {gif} ({args.rows} rows x {args.steps} steps, {path})")
+        grid, gif = interpolate(run, endpoints, labels, method, args.steps, out)
+        print(f"Wrote {grid} and {gif} ({args.rows} rows x {args.steps} steps, {run.path})")
     return 0
 
 
-def interpolate(state, endpoints, labels, method, steps, channels, out) -> tuple[Path, Path]:
-    """One grid PNG (a row per pair) and one GIF (frame t: every row's t-th image)."""
-    import imageio.v3 as iio
+def open_walk(args: argparse.Namespace, images: int, ends: str) -> tuple[TrainedRun, Path]:
+    """The start of a walk (here, and the sweep): --rows and --steps (`ends`: what the two
+    columns at the ends are), --seed and the output folder checked before the checkpoint loads,
+    then the run opened, the walk's `images` within the memory, --label for its model."""
+    if args.rows < 1 or args.steps < 2:
+        raise UserError(f"--rows must be at least 1 and --steps at least 2 ({ends})")
+    check_seed(args.seed)
+    folders = locate_run(args)
+    out = folders.output_folder(args.out)
+    run = open_trained_run(args, folders)
+    from dcgan_tf.generator.sampling import check_walk_memory
 
-    from dcgan_tf.common.files import write_atomic
-    from dcgan_tf.generator.sampling import generate_pixels, lerp, slerp
-    from dcgan_tf.tutorial.images import image_grid, save_image_grid
+    check_walk_memory(run, args.rows, args.steps, images)
+    run.require_conditional(args.label is not None)
+    return run, out
+
+
+def interpolate(run, endpoints, labels, method, steps, out) -> tuple[Path, Path]:
+    """One grid PNG (a row per pair) and one GIF (frame t: every row's t-th image)."""
+    from dcgan_tf.generator.sampling import lerp, save_walk, slerp
 
     rows = len(endpoints) // 2
     path_fn = slerp if method == "slerp" else lerp
     noise = np.concatenate([path_fn(endpoints[r], endpoints[rows + r], steps) for r in range(rows)])
     row_labels = None if labels is None else np.repeat(labels, steps)
-    pixels = generate_pixels(state, noise.astype(np.float32), row_labels, channels)
-    grid = save_image_grid(pixels, out / f"interpolation_{method}.png", columns=steps)
-    by_step = pixels.reshape(rows, steps, *pixels.shape[1:]).swapaxes(0, 1)  # (steps, rows, ...)
-    frames = np.stack([image_grid(column, columns=rows) for column in by_step])
-    frames = np.concatenate([frames, frames[-2:0:-1]])  # there and back again: a seamless loop
-    gif = write_atomic(
-        out / f"interpolation_{method}.gif",
-        iio.imwrite("<bytes>", frames, extension=".gif", duration=120, loop=0),
-    )
-    return grid, gif
+    pixels = run.pixels(noise.astype(np.float32), row_labels).reshape(rows, steps, 28, 28, -1)
+    return save_walk(pixels, out / f"interpolation_{method}", duration=120)
 
 
 if __name__ == "__main__":

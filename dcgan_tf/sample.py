@@ -1,10 +1,12 @@
 """Command line: draw new images from a trained generator.
 
-python -m dcgan_tf.sample --num 16                        # one grid PNG
-python -m dcgan_tf.sample --num 100 --format npy          # uint8 (100, 28, 28)
-python -m dcgan_tf.sample --num 8 --format png            # sample_0000.png ...
+python -m dcgan_tf.sample --num 16                        # one grid PNG: OUT/samples.png
+python -m dcgan_tf.sample --num 100 --format npy          # uint8 (100, 28, 28): OUT/samples.npy
+python -m dcgan_tf.sample --num 8 --format png            # OUT/samples/sample_0000.png ...
 python -m dcgan_tf.sample --label 7 --checkpoint-dir CK   # only sevens (cdcgan)
 python -m dcgan_tf.sample --by-style 8 --checkpoint-dir CK  # 10 digits x 8 styles (cdcgan)
+
+OUT is the output folder of the run given, beside its checkpoint folder (run/folders.py).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from dcgan_tf.cli import (
     Parser,
     add_checkpoint_flags,
     add_label_flag,
-    load_checkpoint_run,
+    locate_run,
+    open_trained_run,
     path_arg,
     run_command,
 )
@@ -48,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--output",
         type=path_arg,
         metavar="PATH",
-        help="file (grid, npy) or folder (png); default: samples.png, samples/ or samples.npy",
+        help="file (grid, npy) or folder (png); default: samples.png, samples/ or samples.npy "
+        "in the output folder of the run given, beside its checkpoint folder",
     )
     add("--seed", type=int, default=0, help="seed of the noise: same seed, same images")
     add_label_flag(parser, "conditional models only: draw only this digit")
@@ -78,40 +82,35 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--num and --by-style must be at least 1")
     check_seed(args.seed)
     kind = "grid" if args.by_style else args.format
-    output = Path(args.output or DEFAULT_OUTPUT[kind])
+    folders = locate_run(args)
+    output = Path(args.output) if args.output else folders.out / DEFAULT_OUTPUT[kind]
     check = check_writable_folder if kind == "png" else check_output_file
     check(output, "--output")  # before the checkpoint loads: a wrong path fails at once
-    state, config, path = load_checkpoint_run(args)
-    from dcgan_tf.generator.sampling import draw_noise, generate_pixels
-
-    spec = state.spec
-    if (args.label is not None or args.by_style) and not spec.conditional:
-        raise UserError(
-            f"{path} holds a {spec.name!r} model; --label and --by-style need cdcgan or carpedm20"
-        )
+    run = open_trained_run(args, folders)
+    run.require_conditional(args.label is not None or bool(args.by_style), "--label and --by-style")
     count = 10 * args.by_style if args.by_style else args.num
     request = f"--by-style {args.by_style}" if args.by_style else f"--num {args.num}"
-    check_room(kind, count, config.channels, output, request)
+    channels = run.config.channels
+    check_room(kind, count, channels, output, request)
     columns = None
     if args.by_style:
-        style = draw_noise(spec, args.by_style, config.noise_dim, args.seed)
-        noise, labels, columns = spec.grid_inputs(style)
-        parts = iter([generate_pixels(state, noise, labels.numpy(), config.channels)])
+        noise, labels, columns = run.spec.grid_inputs(run.noise(args.by_style, args.seed))
+        parts = iter([run.pixels(noise, labels.numpy())])
     else:
-        parts = pixel_parts(state, config, args)
-    written = write_samples(parts, count, kind, output, config.channels, columns)
-    print(f"Wrote {count} image(s) of {path} ({spec.name}) to {written}")
+        parts = pixel_parts(run, args)
+    written = write_samples(parts, count, kind, output, channels, columns)
+    print(f"Wrote {count} image(s) of {run.path} ({run.spec.name}) to {written}")
     return 0
 
 
-def pixel_parts(state, config, args: argparse.Namespace) -> Iterator[np.ndarray]:
+def pixel_parts(run, args: argparse.Namespace) -> Iterator[np.ndarray]:
     """The --num images in parts: only one part's noise and pixels are in memory at a time."""
-    from dcgan_tf.generator.sampling import digit_rows, generate_pixels, noise_parts
+    from dcgan_tf.generator.sampling import digit_rows, noise_parts
 
     done = 0
-    for noise in noise_parts(state.spec, args.num, config.noise_dim, args.seed):
-        labels = digit_rows(len(noise), args.label, done) if state.spec.conditional else None
-        yield generate_pixels(state, noise, labels, config.channels)
+    for noise in noise_parts(run.spec, args.num, run.config.noise_dim, args.seed):
+        labels = digit_rows(len(noise), args.label, done) if run.spec.conditional else None
+        yield run.pixels(noise, labels)
         done += len(noise)
 
 

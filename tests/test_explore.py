@@ -24,9 +24,10 @@ from dcgan_tf import explore
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.classifier import load_classifier
 from dcgan_tf.explorer.api import MAX_BODY, Api
-from dcgan_tf.explorer.engine import Engine, run_folder, training_shots
+from dcgan_tf.explorer.engine import Engine, training_shots
 from dcgan_tf.explorer.server import ExplorerServer
 from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run
+from dcgan_tf.run.folders import run_folder
 from dcgan_tf.training.loop import train
 
 

@@ -1,8 +1,13 @@
-"""Export: the SavedModel draws `sample`'s images in a process that never imports dcgan_tf."""
+"""Export: the SavedModel draws `sample`'s images in a process that never imports dcgan_tf; an
+export replaces the previous one whole, at the end, one export at a time."""
 
+import contextlib
+import dataclasses
 import json
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import keras
@@ -134,3 +139,105 @@ def test_a_run_with_ema_exports_the_averaged_generator(tmp_path):
     averaged = state.generator_ema(noise, training=False).numpy()
     np.testing.assert_allclose(exported(noise, training=False).numpy(), averaged, atol=1e-6)
     assert np.abs(state.generator(noise, training=False).numpy() - averaged).max() > 1e-4
+
+
+REPO = Path(__file__).resolve().parents[1]
+ENV = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "TF_CPP_MIN_LOG_LEVEL": "3"}
+
+
+def test_an_export_folder_holding_other_files_is_refused_in_one_line(tmp_path, capsys):
+    folder = tmp_path / "x"
+    folder.mkdir()
+    (folder / "notes.txt").write_text("mine")
+    assert export_main(["--checkpoint-dir", str(tmp_path), "--out", str(folder)]) == 2
+    assert capsys.readouterr().err == (
+        f"error: --out {folder} holds notes.txt, no part of an export; an export replaces the "
+        "whole folder, so name a new folder or an earlier export's\n"
+    )
+    assert [p.name for p in folder.iterdir()] == ["notes.txt"]
+
+
+# Holds the export lock of sys.argv[1] until killed: an export in another process.
+HOLD_THE_LOCK = """
+import sys, time
+from dcgan_tf.run.locks import lock_folders
+with lock_folders({"--out": sys.argv[1]}):
+    print("holding", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_a_second_export_into_one_folder_exits_two_in_one_line_naming_the_first(tmp_path, capsys):
+    folder = tmp_path / "x"
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_THE_LOCK, str(folder)],
+        cwd=tmp_path, env=ENV, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout.readline() == "holding\n"
+        status = export_main(["--checkpoint-dir", str(tmp_path / "ck"), "--out", str(folder)])
+    finally:
+        holder.kill()
+        holder.wait()
+    assert status == 2
+    assert capsys.readouterr().err == (
+        f"error: --out {folder} is in use by another run (PID {holder.pid}); wait for it to "
+        "end, stop it, or use another folder\n"
+    )
+
+
+def file_bytes(folder: Path) -> dict[str, bytes]:
+    """Every file below `folder` but its lock (which holds the PID of the export last in it)."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes()
+        for p in folder.rglob("*")
+        if p.is_file() and p.name != ".lock"
+    }
+
+
+def file_times(folder: Path) -> dict[Path, tuple[int, int]]:
+    """Every file below `folder` but a lock file, with its size and modification time."""
+    found = {}
+    for path in folder.rglob("*"):
+        with contextlib.suppress(OSError):  # a file renamed or removed while we look
+            if path.is_file() and not path.name.endswith(".lock"):
+                found[path] = (path.stat().st_size, path.stat().st_mtime_ns)
+    return found
+
+
+def kill_once_writing(command: list[str], watched: Path) -> None:
+    """Start `command` and kill -9 it as soon as a file below `watched` appears or changes."""
+    before = file_times(watched)
+    process = subprocess.Popen(command, cwd=watched.parent, env=ENV, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    try:
+        while file_times(watched) == before:
+            assert process.poll() is None, process.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline
+            time.sleep(0.005)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+
+@pytest.mark.slow  # a real process killed: about 20 s
+def test_a_kill_during_an_export_leaves_the_previous_export_whole_and_loadable(tmp_path):
+    images, _ = synthetic_digits(16)
+    config = TrainConfig(steps=1, batch_size=16, out=str(tmp_path / "out"),
+                         checkpoint_dir=str(tmp_path / "ck"), tensorboard=False)  # fmt: skip
+    train(config, images, log=lambda _: None)
+    exports = tmp_path / "exports"
+    folder = exports / "export"
+    export = ["--checkpoint-dir", config.checkpoint_dir, "--out", str(folder)]
+    assert export_main(export) == 0
+    previous = file_bytes(folder)
+    train(dataclasses.replace(config, steps=2), images, log=lambda _: None)  # a newer generator
+    kill_once_writing([sys.executable, "-m", "dcgan_tf.export", *export], exports)
+    assert file_bytes(folder) == previous
+    keras.models.load_model(folder / "generator.keras")
+    tf.saved_model.load(str(folder / "saved_model"))
+    assert [p.parent for p in exports.rglob("export.json")] == [folder]  # nothing else looks done
+    assert export_main(export) == 0  # the next export replaces it and leaves nothing beside it
+    assert file_bytes(folder).keys() == previous.keys()
+    assert file_bytes(folder)["generator.keras"] != previous["generator.keras"]
+    assert [p for p in exports.iterdir() if p.is_dir()] == [folder]

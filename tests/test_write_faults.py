@@ -202,6 +202,39 @@ def test_a_write_failing_midway_at_the_write_call(tmp_path):
     assert leftovers(tmp_path) == []
 
 
+def test_a_folder_write_stopped_between_its_two_renames_is_put_back_by_the_next(
+    tmp_path, monkeypatch
+):
+    """Where the system cannot exchange two folders in one step, a folder is replaced by two
+    renames; a writer that dies between them leaves the earlier version aside, whole, and the
+    next writer puts it back before anything else (here: before its own write fails)."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "export.json").write_text("the previous version")
+    monkeypatch.setattr(files, "exchange", lambda a, b: False)
+    renames = []
+
+    def die_at_the_second_rename(source, target):
+        renames.append(target)
+        if len(renames) == 2:
+            raise KeyboardInterrupt  # as if killed here
+        os.replace(source, target)
+
+    monkeypatch.setattr(files.os, "rename", die_at_the_second_rename)
+    with pytest.raises(KeyboardInterrupt):
+        files.write_folder_atomic(folder, lambda tmp: (tmp / "export.json").write_text("new"))
+    assert not folder.exists()
+    monkeypatch.setattr(files.os, "rename", os.replace)
+
+    def disk_full(tmp: Path) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    with pytest.raises(WriteFailed, match=f"could not write {folder}: No space left on device"):
+        files.write_folder_atomic(folder, disk_full)
+    assert (folder / "export.json").read_text() == "the previous version"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export"]
+
+
 def fail_when_written(monkeypatch, name: str, fault: Callable[[], None]) -> dict[str, bytes]:
     """Make the run's next write of the file `name` meet `fault` (e.g. the disk filling up just
     then); returns {"before": the file's bytes at that moment} once it happened."""

@@ -1,8 +1,11 @@
-"""Atomic file writes and moving an old run aside: a killed run never leaves half a file behind."""
+"""Atomic file (and folder) writes and moving an old run aside: a killed run never leaves half a
+file behind."""
 
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import os
 import shutil
 import tempfile
@@ -36,6 +39,59 @@ def write_atomic_with(path: str | Path, write: Callable[[Path], object]) -> Path
         with contextlib.suppress(OSError):
             tmp.unlink(missing_ok=True)
     return path
+
+
+def write_folder_atomic(folder: str | Path, write: Callable[[Path], object]) -> Path:
+    """Let `write(tmp_folder)` fill a new folder beside `folder`, then swap it in at once.
+
+    Until the swap, `folder` (an earlier version, or nothing) stays as it was: a writer killed
+    at any moment leaves it whole, and its half-written `.NAME.writing/` is no folder a reader
+    opens. The caller holds the folder's lock (one writer at a time): the leftovers of a killed
+    writer are removed here. A failed write raises WriteFailed and leaves `folder` as it was.
+    """
+    folder = Path(os.path.abspath(folder))
+    tmp, old = (folder.with_name(f".{folder.name}.{kind}") for kind in ("writing", "previous"))
+    if old.is_dir() and not folder.exists():  # killed between the two renames of `swap_in`
+        os.rename(old, folder)
+    for leftover in (tmp, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    try:
+        tmp.mkdir(parents=True)
+        write(tmp)
+        swap_in(tmp, folder, old)
+    except OSError as err:
+        raise WriteFailed(f"could not write {folder}: {err.strerror or err}") from None
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # after the swap, the earlier version
+    return folder
+
+
+def swap_in(new: Path, folder: Path, old: Path) -> None:
+    """Put the folder `new` in the place of `folder`: one atomic exchange where the system has
+    one (`new` then holds the earlier version); else `folder` renamed to `old` first."""
+    if not folder.exists():
+        os.rename(new, folder)
+    elif not exchange(new, folder):
+        os.rename(folder, old)
+        os.rename(new, folder)
+        shutil.rmtree(old, ignore_errors=True)
+
+
+RENAME_EXCHANGE, AT_FDCWD = 2, -100  # linux/fs.h, fcntl.h
+
+
+def exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux's renameat2 with RENAME_EXCHANGE); False where the
+    system or the file system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(a), AT_FDCWD, os.fsencode(b), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP):
+        return False
+    raise OSError(code, os.strerror(code), str(b))
 
 
 def keep_marker(command: str) -> str:

@@ -27,8 +27,9 @@ from PIL import Image
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.explorer.directions import EPSILON, top_directions
 from dcgan_tf.generator.sampling import draw_noise, lerp, load_run, slerp
-from dcgan_tf.run.best import BEST_DIR, read_best
-from dcgan_tf.run.going_back import KEPT_FOLDER, checkpoint_counters
+from dcgan_tf.run.best import read_best
+from dcgan_tf.run.folders import BEST_DIR, KEPT_FOLDER
+from dcgan_tf.run.going_back import checkpoint_counters
 from dcgan_tf.run.recovery import damage, listed_checkpoints
 from dcgan_tf.tutorial.dataset import to_model_range
 
@@ -41,15 +42,6 @@ class Shot:
     path: str  # the checkpoint's prefix on disk: never sent to nor taken from a request
     epoch: int
     step: int
-
-
-def run_folder(checkpoint_dir: str | Path, checkpoint: str | None) -> Path:
-    """The run's checkpoint folder: --checkpoint-dir, or the folder of --checkpoint (the run's
-    own folder for a checkpoint in its kept/ or best/)."""
-    if not checkpoint:
-        return Path(checkpoint_dir)
-    folder = Path(checkpoint).parent
-    return folder.parent if folder.name in (KEPT_FOLDER, BEST_DIR) else folder
 
 
 def training_shots(folder: Path, log: Callable[[str], None] = print) -> list[Shot]:

@@ -1,22 +1,75 @@
-"""Using a trained generator: load it from a run's checkpoint, draw noise, make images, and walk
-the latent space between two points (linearly or along the sphere)."""
+"""Using a trained generator: load it from a run's checkpoint (`TrainedRun`, the one start of every
+command that draws from a run), draw noise, make images, and walk the latent space between two
+points (linearly or along the sphere)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import tensorflow as tf
 
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.common.files import write_atomic_with
+from dcgan_tf.common.limits import require_memory
 from dcgan_tf.config import TrainConfig, load_saved_config
 from dcgan_tf.models.specs import ModelSpec
 from dcgan_tf.run.best import best_checkpoint
 from dcgan_tf.run.checkpoints import checkpoint_model, restore
+from dcgan_tf.run.folders import RunFolders
 from dcgan_tf.run.recovery import damage, newest_intact
 from dcgan_tf.run.state import GanState, build_state
+from dcgan_tf.tutorial.images import image_grid, save_image_grid
+
+
+@dataclass(frozen=True)
+class TrainedRun:
+    """A run's generator loaded from one of its checkpoints, with where the run is and where what
+    is drawn from it goes by default (`folders.out`)."""
+
+    folders: RunFolders
+    state: GanState  # its generator is the EMA one when the run kept one
+    config: TrainConfig  # the checkpoint's: the model's shape (noise size, channels)
+    path: str  # the checkpoint restored
+
+    @classmethod
+    def open(
+        cls,
+        folders: RunFolders,
+        checkpoint: str | None = None,
+        expected_model: str | None = None,
+        best: bool = False,
+    ) -> TrainedRun:
+        """The run in `folders` at its newest checkpoint, `checkpoint` or its best (`load_run`)."""
+        return cls(folders, *load_run(folders.checkpoints, checkpoint, expected_model, best))
+
+    @property
+    def spec(self) -> ModelSpec:
+        return self.state.spec
+
+    def describe(self) -> str:
+        """'CK/ckpt-3 (dcgan, epoch 3, step 12)'."""
+        state = self.state
+        return f"{self.path} ({self.spec.name}, epoch {int(state.epoch)}, step {int(state.step)})"
+
+    def require_conditional(self, asked: bool, flags: str = "--label") -> None:
+        """`flags` (given when `asked`) draw chosen digits: only a conditional model takes them."""
+        if asked and not self.spec.conditional:
+            verb = "need" if " and " in flags else "needs"
+            raise UserError(
+                f"{self.path} holds a {self.spec.name!r} model; {flags} {verb} cdcgan or carpedm20"
+            )
+
+    def noise(self, count: int, seed: int) -> tf.Tensor:
+        """`count` noise vectors of this model, the same for the same seed (`draw_noise`)."""
+        return draw_noise(self.spec, count, self.config.noise_dim, seed)
+
+    def pixels(self, noise, labels: np.ndarray | None = None) -> np.ndarray:
+        """uint8 images (N, 28, 28, channels) of `noise` (and labels), as `generate_pixels`."""
+        return generate_pixels(self.state, noise, labels, self.config.channels)
 
 
 def load_run(
@@ -128,6 +181,33 @@ def walk_image_bytes(noise_dim: int, channels: int) -> int:
     its pixels, and its part of the grid and of the GIF's frames, enlarged 3x each way (about
     27 kB a gray image)."""
     return 12 * noise_dim + (28 * 28 + 30 * 30 * 29) * channels
+
+
+def check_walk_memory(run: TrainedRun, rows: int, steps: int, images: int) -> None:
+    """Refuse up front a walk of `images` (--rows x --steps, and more) that cannot fit."""
+    need = images * walk_image_bytes(run.config.noise_dim, run.config.channels)
+    require_memory(need, f"--rows {rows} x --steps {steps}: {images} images")
+
+
+def save_walk(
+    pixels: np.ndarray, stem: Path, duration: int, transpose: bool = False
+) -> tuple[Path, Path]:
+    """A walk's images, (rows, steps, 28, 28, C), as `stem`.png, a grid with a row per walk
+    (`transpose`: a column per walk), and `stem`.gif, whose frame t shows every walk's t-th
+    image, there and back again (a seamless loop), `duration` ms a frame."""
+    import imageio.v3 as iio
+
+    rows, steps = pixels.shape[:2]
+    by_step = pixels.swapaxes(0, 1)  # (steps, rows, ...)
+    shown, columns = (by_step, rows) if transpose else (pixels, steps)
+    grid = save_image_grid(shown.reshape(-1, *pixels.shape[2:]), Path(f"{stem}.png"), columns)
+    frames = np.stack([image_grid(column, columns=rows) for column in by_step])
+    frames = np.concatenate([frames, frames[-2:0:-1]])
+    gif = write_atomic_with(
+        Path(f"{stem}.gif"),
+        lambda tmp: iio.imwrite(tmp, frames, extension=".gif", duration=duration, loop=0),
+    )
+    return grid, gif
 
 
 def lerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:

@@ -23,9 +23,9 @@ from pathlib import Path
 from dcgan_tf.common.errors import DamagedFile, UserError, gist
 from dcgan_tf.common.files import set_aside, write_atomic
 from dcgan_tf.config import TrainConfig, save_config
+from dcgan_tf.run.folders import BEST_DIR
 from dcgan_tf.run.state import GanState
 
-BEST_DIR = "best"
 BEST_JSON = "best.json"
 
 

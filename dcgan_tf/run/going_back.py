@@ -33,6 +33,7 @@ import tensorflow as tf
 from dcgan_tf.common.errors import DamagedFile, UserError
 from dcgan_tf.common.files import free_name, set_aside, write_atomic
 from dcgan_tf.run.checkpoints import CHECKPOINT_PREFIX
+from dcgan_tf.run.folders import KEPT_FOLDER
 from dcgan_tf.run.hooks import Hook
 from dcgan_tf.run.move_journal import (
     carry_out,
@@ -45,7 +46,6 @@ from dcgan_tf.run.move_journal import (
 from dcgan_tf.run.recovery import damage, next_checkpoint_number, write_checkpoint
 from dcgan_tf.run.state import GanState
 
-KEPT_FOLDER = "kept"
 KEPT_NAME = "epoch-{:04d}"
 KEPT_PATTERN = re.compile(r"epoch-(\d+)\.")
 # Output files that describe the generator after some epoch or step (the number in the name).

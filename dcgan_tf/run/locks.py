@@ -51,6 +51,9 @@ class FolderLock:
                 f"{self.flag} {self.path.parent} is in use by another run (PID {holder}); "
                 "wait for it to end, stop it, or use another folder"
             ) from None
+        if not same_file(fd, self.path):  # the folder was replaced whole meanwhile (an export's
+            os.close(fd)  # swap): the lock that counts is the one in the folder there now
+            return self.acquire()
         # Ours now: record our PID for the message a second run would print (best effort: on a
         # full disk the lock holds all the same, and the write that fails next says why).
         with contextlib.suppress(OSError):
@@ -68,6 +71,16 @@ class FolderLock:
                 self.path.unlink()
         os.close(self.fd)  # closing the last descriptor drops the flock
         self.fd = None
+
+
+def same_file(fd: int, path: Path) -> bool:
+    """Whether the open file `fd` is still the file at `path`."""
+    try:
+        here = os.stat(path)
+    except OSError:
+        return False
+    held = os.fstat(fd)
+    return (held.st_dev, held.st_ino) == (here.st_dev, here.st_ino)
 
 
 @contextlib.contextmanager
