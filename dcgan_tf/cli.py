@@ -11,11 +11,12 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING, NoReturn
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.limits import is_out_of_memory, out_of_memory_line
+from dcgan_tf.common.limits import check_seed, is_out_of_memory, out_of_memory_line
 from dcgan_tf.config import MODELS
 from dcgan_tf.run.folders import RunFolders, find_run
 
@@ -143,6 +144,23 @@ def open_trained_run(args: argparse.Namespace, folders: RunFolders | None = None
     from dcgan_tf.generator.sampling import TrainedRun
 
     return TrainedRun.open(folders or locate_run(args), args.checkpoint, args.model, args.best)
+
+
+def open_walk(args: argparse.Namespace, images: int, ends: str) -> tuple[TrainedRun, Path]:
+    """The start of a walk (here, and the sweep): --rows and --steps (`ends`: what the two
+    columns at the ends are), --seed and the output folder checked before the checkpoint loads,
+    then the run opened, the walk's `images` within the memory, --label for its model."""
+    if args.rows < 1 or args.steps < 2:
+        raise UserError(f"--rows must be at least 1 and --steps at least 2 ({ends})")
+    check_seed(args.seed)
+    folders = locate_run(args)
+    out = folders.output_folder(args.out)
+    run = open_trained_run(args, folders)
+    from dcgan_tf.generator.sampling import check_walk_memory
+
+    check_walk_memory(run, args.rows, args.steps, images)
+    run.require_conditional(args.label is not None)
+    return run, out
 
 
 @functools.cache  # once a process: a GPU's settings cannot change once it is in use

@@ -15,7 +15,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -24,15 +23,9 @@ from dcgan_tf.cli import (
     add_checkpoint_flags,
     add_label_flag,
     add_out_flag,
-    locate_run,
-    open_trained_run,
+    open_walk,
     run_command,
 )
-from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.limits import check_seed
-
-if TYPE_CHECKING:
-    from dcgan_tf.generator.sampling import TrainedRun
 
 METHODS = ("linear", "slerp")
 
@@ -76,23 +69,6 @@ def run(args: argparse.Namespace) -> int:
         grid, gif = interpolate(run, endpoints, labels, method, args.steps, out)
         print(f"Wrote {grid} and {gif} ({args.rows} rows x {args.steps} steps, {run.path})")
     return 0
-
-
-def open_walk(args: argparse.Namespace, images: int, ends: str) -> tuple[TrainedRun, Path]:
-    """The start of a walk (here, and the sweep): --rows and --steps (`ends`: what the two
-    columns at the ends are), --seed and the output folder checked before the checkpoint loads,
-    then the run opened, the walk's `images` within the memory, --label for its model."""
-    if args.rows < 1 or args.steps < 2:
-        raise UserError(f"--rows must be at least 1 and --steps at least 2 ({ends})")
-    check_seed(args.seed)
-    folders = locate_run(args)
-    out = folders.output_folder(args.out)
-    run = open_trained_run(args, folders)
-    from dcgan_tf.generator.sampling import check_walk_memory
-
-    check_walk_memory(run, args.rows, args.steps, images)
-    run.require_conditional(args.label is not None)
-    return run, out
 
 
 def interpolate(run, endpoints, labels, method, steps, out) -> tuple[Path, Path]:

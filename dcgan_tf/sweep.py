@@ -21,9 +21,15 @@ from pathlib import Path
 
 import numpy as np
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, add_label_flag, add_out_flag, run_command
+from dcgan_tf.cli import (
+    Parser,
+    add_checkpoint_flags,
+    add_label_flag,
+    add_out_flag,
+    open_walk,
+    run_command,
+)
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.interpolate import open_walk
 
 NORMAL_RANGE = 3.0  # a N(0, 1) dimension swept over +-3 standard deviations
 

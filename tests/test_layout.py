@@ -113,3 +113,23 @@ def test_a_folder_whose_docstring_lists_modules_lists_every_module_and_no_other(
         if names != modules_in(PACKAGE / name)
     }
     assert wrong == {}
+
+
+def test_the_loops_train_stays_a_short_recipe_of_at_most_80_lines():
+    """`train()` reads like the notebook's `train`: options grow hooks and step options, not it."""
+    tree = ast.parse((PACKAGE / "training" / "loop.py").read_text())
+    (train,) = [n for n in tree.body if isinstance(n, ast.FunctionDef) and n.name == "train"]
+    assert train.end_lineno - train.lineno + 1 <= 80
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    graph = {module_name(p): imports(p) for p in PACKAGE.rglob("*.py")}
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        for target in graph.get(start, ()):
+            if target == goal or (target not in seen and reaches(target, goal, seen | {target})):
+                return True
+        return False
+
+    circles = sorted(m for m in graph if reaches(m, m, {m}))
+    assert circles == []

@@ -67,11 +67,7 @@ def train(
         return state
     data, labels = model_inputs(state, images, image_labels)
     steps_per_epoch = math.ceil(len(images) / config.batch_size)
-    if config.batch_size > len(images):  # as the notebook's dataset.batch() would: one batch
-        log(
-            f"Note: --batch-size {config.batch_size} is more than the {len(images):,} images: "
-            f"each step trains on all {len(images):,} of them, one step an epoch"
-        )
+    note_batch_larger_than_data(config.batch_size, len(images), log)
     # --steps counts steps (the last epoch may end early); otherwise --epochs counts epochs.
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
     train_steps = devices.stepper(state, config, config.steps or epochs * steps_per_epoch)
@@ -163,6 +159,16 @@ def model_inputs(
             data = tf.constant(spec.scale(images))
         labels = tf.constant(image_labels, tf.int32) if spec.conditional else None
     return data, labels
+
+
+def note_batch_larger_than_data(batch_size: int, count: int, log: Callable[[str], None]) -> None:
+    """A batch larger than the data trains on all of it each step, as the notebook's
+    `dataset.batch()` would: said in one line, not refused (a small folder keeps the default)."""
+    if batch_size > count:
+        log(
+            f"Note: --batch-size {batch_size} is more than the {count:,} images: "
+            f"each step trains on all {count:,} of them, one step an epoch"
+        )
 
 
 def check_finite(
