@@ -20,6 +20,43 @@ its own folder and the ones below it:
 
 The commands sit at the top: generate, evaluate, sample, interpolate, sweep, export, report,
 quality, bench, recipes_bench (and cli.py, which they share).
+
+The Python API (docs/python-api.md), imported on first use so that `import dcgan_tf` stays
+light (no TensorFlow):
+
+    configure(recipe, **values)    a TrainConfig: a recipe, then values that win (api.py)
+    load_images(dataset, split)    the data the commands load: uint8 images and labels
+    train(config, ...)             the loop of `generate`; resumes; Ctrl-C returns the run
+    open_run(checkpoint_dir)       a TrainedRun: images, grid, interpolate, evaluate, export
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+
 __version__ = "0.1.0"
+
+# Public name -> the module that holds it, imported when the name is first used (PEP 562).
+API = {
+    "configure": "dcgan_tf.api",
+    "load_images": "dcgan_tf.api",
+    "train": "dcgan_tf.api",
+    "TrainConfig": "dcgan_tf.config",
+    "TrainedRun": "dcgan_tf.trained_run",
+    "open_run": "dcgan_tf.trained_run",
+    "picture": "dcgan_tf.trained_run",
+    "ModelSpec": "dcgan_tf.models.specs",
+    "Hook": "dcgan_tf.run.hooks",
+    "UserError": "dcgan_tf.common.errors",
+}
+__all__ = ["__version__", *API]
+
+
+def __getattr__(name: str) -> object:
+    if name not in API:
+        raise AttributeError(f"module 'dcgan_tf' has no attribute {name!r}")
+    return getattr(import_module(API[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *API])
