@@ -85,3 +85,20 @@ def test_a_long_run_gif_keeps_evenly_spaced_frames_and_the_last(tmp_path):
     frames = iio.imread(build_gif(tmp_path, max_frames=4), index=None)
     assert frames.shape[0] == 4
     assert frames[-1].min() == 200  # epoch 10's gray level; the white gaps are 255
+
+
+def test_in_a_notebook_each_epochs_grid_and_then_the_gif_are_shown(tmp_path):
+    from dcgan_tf.reporting.inline import InlineImages
+
+    shown = []
+    hook = InlineImages(tmp_path, show=shown.append)
+    for name in ("image_at_epoch_0001.png", "image_at_epoch_0002.png", "dcgan.gif"):
+        (tmp_path / name).write_bytes(b"")
+    hook.on_epoch_end(1, None)
+    hook.on_epoch_end(2, None)
+    hook.on_train_end(None)
+    assert [path.name for path in shown] == [
+        "image_at_epoch_0001.png",
+        "image_at_epoch_0002.png",
+        "dcgan.gif",
+    ]
