@@ -174,6 +174,7 @@ def train_locked(
     """Load the data and train, while this process holds the run's folders."""
     from dcgan_tf.data.sources import load_split
 
+    arrays = data is not None  # given by the Python API's caller
     # A data folder is read (numpy only) before TensorFlow loads: a bad one answers at once.
     if data is None and config.data_dir:
         data = load_split(config.dataset, config.split, config.data_dir, config.channels)
@@ -197,6 +198,8 @@ def train_locked(
     images, labels = data
     check_training_memory(config, len(images))  # before the models are built
     described = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
+    if arrays:
+        described = f"{len(images)} images given to train()"
     print(f"Data: {described}")
     preset = preset_in_effect(config)
     if preset:

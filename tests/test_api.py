@@ -107,6 +107,14 @@ def test_a_resume_with_other_models_is_refused_in_one_line(tmp_path):
     assert "\n" not in str(refused.value)
 
 
+def test_resuming_a_run_of_your_own_models_without_them_says_to_pass_them(tmp_path):
+    images, _ = synthetic_digits(32)
+    config = tiny_config(tmp_path, noise_dim=NOISE, steps=1)
+    dcgan_tf.train(config, images, generator=tiny_generator(), discriminator=tiny_discriminator())
+    with pytest.raises(UserError, match="same generator= and discriminator="):
+        dcgan_tf.train(config, images, steps=2)
+
+
 def test_images_are_the_pixels_the_sample_command_draws(tmp_path):
     from dcgan_tf.sample import main as sample_main
 
