@@ -15,6 +15,8 @@ The user's commands sit at the top, each `python -m dcgan_tf.NAME` (docs/layout.
     report.py        rewrite a run's one-page report, OUT/report.html
     explore.py       a run's generator in the browser
     cli.py           what every command shares: a quiet TensorFlow start, one-line errors
+    api.py           the Python API's training half: configure, load_images, train
+    trained_run.py   the Python API's TrainedRun: a trained run's images, grid, walks, export
 
 Each folder holds one concern; a module imports only from its own folder and the ones listed
 before it:
@@ -35,6 +37,43 @@ before it:
     tools/       the maintainers' commands, `python -m dcgan_tf.tools.NAME`: bench, quality,
                  recipes_bench, time_to_quality, explore_bench (`make bench` and the like), and
                  their parts; no user's command imports them
+
+The Python API (docs/python-api.md), imported on first use so that `import dcgan_tf` stays
+light (no TensorFlow):
+
+    configure(recipe, **values)    a TrainConfig: a recipe, then values that win (api.py)
+    load_images(dataset, split)    the data the commands load: uint8 images and labels
+    train(config, ...)             the loop of `generate`; resumes; Ctrl-C returns the run
+    open_run(checkpoint_dir)       a TrainedRun: images, grid, interpolate, evaluate, export
 """
 
+from __future__ import annotations
+
+from importlib import import_module
+
 __version__ = "0.1.0"
+
+# Public name -> the module that holds it, imported when the name is first used (PEP 562).
+API = {
+    "configure": "dcgan_tf.api",
+    "load_images": "dcgan_tf.api",
+    "train": "dcgan_tf.api",
+    "TrainConfig": "dcgan_tf.config",
+    "TrainedRun": "dcgan_tf.trained_run",
+    "open_run": "dcgan_tf.trained_run",
+    "picture": "dcgan_tf.trained_run",
+    "ModelSpec": "dcgan_tf.models.specs",
+    "Hook": "dcgan_tf.run.hooks",
+    "UserError": "dcgan_tf.common.errors",
+}
+__all__ = ["__version__", *API]
+
+
+def __getattr__(name: str) -> object:
+    if name not in API:
+        raise AttributeError(f"module 'dcgan_tf' has no attribute {name!r}")
+    return getattr(import_module(API[name]), name)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *API])

@@ -15,10 +15,19 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dcgan_tf.cli import Parser, import_tensorflow, run_command
+from dcgan_tf.common.signals import TrainingInterrupted
 from dcgan_tf.config import CHOICES, MODEL_PRESETS, TrainConfig
 from dcgan_tf.config.help import HELP
+
+if TYPE_CHECKING:  # TensorFlow loads only once training starts: --help answers at once
+    import numpy as np
+
+    from dcgan_tf.models.specs import ModelSpec
+    from dcgan_tf.run.hooks import Hook
+    from dcgan_tf.run.state import GanState
 
 MEMORY_FLAGS = ("batch_size", "noise_dim", "eval_samples")
 # Where the field name's last word would mislead.
@@ -104,6 +113,26 @@ def run(given: dict, gif_only: bool) -> int:
 
         print(f"Wrote {build_gif(config.out)}")
         return 0
+    try:
+        train_run(config, given=given)
+    except TrainingInterrupted as stop:
+        print(stop, file=sys.stderr)
+        return stop.exit_code
+    return 0
+
+
+def train_run(
+    config: TrainConfig,
+    data: tuple[np.ndarray, np.ndarray] | None = None,
+    given: dict | None = None,
+    hooks: Sequence[Hook] = (),
+    spec: ModelSpec | None = None,
+) -> GanState:
+    """Train `config`'s run as `generate` does (the Python API's `train` too): its folders
+    checked and locked, the data (`data`, else `config`'s), the device, the standard hooks and
+    then `hooks`, the loop. `given`: the flags given (what --fast may not override; default:
+    the fields off their default). `spec`: models of your own. Raises TrainingInterrupted
+    (saved) on Ctrl-C or SIGTERM."""
     from dcgan_tf.common.files import (
         check_writable_folder,
         new_folders_removed_if_empty,
@@ -111,8 +140,11 @@ def run(given: dict, gif_only: bool) -> int:
     )
     from dcgan_tf.run.locks import lock_folders
 
+    if given is None:
+        given = {f.name: getattr(config, f.name) for f in dataclasses.fields(config)}
+        given = {k: v for k, v in given.items() if v != getattr(TrainConfig, k)}
     if not writes_the_run(config):  # a multi-worker run's other workers write to temp folders
-        return train_locked(config, given)
+        return train_locked(config, given, data, hooks, spec)
     # Before anything slow: the folders must be writable and no other run may be using them.
     # A run refused before it writes anything (too large, bad data) leaves no new folder.
     folders = {"--checkpoint-dir": config.checkpoint_dir, "--out": config.out}
@@ -122,7 +154,7 @@ def run(given: dict, gif_only: bool) -> int:
         with lock_folders(folders):
             for folder in folders.values():
                 remove_dead_temporary_files(folder)
-            return train_locked(config, given)
+            return train_locked(config, given, data, hooks, spec)
 
 
 def writes_the_run(config: TrainConfig) -> bool:
@@ -139,10 +171,17 @@ def writes_the_run(config: TrainConfig) -> bool:
     return kind in (None, "chief") or (kind == "worker" and index == 0)
 
 
-def train_locked(config: TrainConfig, given: dict) -> int:
+def train_locked(
+    config: TrainConfig,
+    given: dict,
+    data: tuple[np.ndarray, np.ndarray] | None,
+    hooks: Sequence[Hook],
+    spec: ModelSpec | None,
+) -> GanState:
     """Load the data and train, while this process holds the run's folders."""
     from dcgan_tf.data.sources import load_split
 
+    arrays = data is not None  # given by the Python API's caller
     # A data folder is read (numpy only) before TensorFlow loads: a bad one answers at once.
     # A folder of pictures is prepared once into the cache, then read back as a memory map.
     cache_dir = config.cache_dir or os.path.join(config.checkpoint_dir, "data-cache")
@@ -151,15 +190,14 @@ def train_locked(config: TrainConfig, given: dict) -> int:
 
         check_writable_folder(cache_dir, "--cache-dir")
     sizes = (config.channels, config.image_size, config.crop)
-    data = None
-    if config.data_dir:
+    if data is None and config.data_dir:
         data = load_split(config.dataset, config.split, config.data_dir, *sizes, cache_dir)
     tf = import_tensorflow()
     from dcgan_tf.options.devices import describe_device, select_device
     from dcgan_tf.options.fast import resolve_fast
     from dcgan_tf.reporting.standard_hooks import standard_hooks
     from dcgan_tf.run.budget import check_training_memory
-    from dcgan_tf.training.loop import TrainingInterrupted, train
+    from dcgan_tf.training.loop import train
     from dcgan_tf.training.placement import devices_for
 
     device = select_device(config.device)
@@ -174,6 +212,8 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     images, labels = data
     check_training_memory(config, len(images))  # before the models are built
     described = f"{len(images)} images, {config.dataset}/{config.split}, from {source}"
+    if arrays:
+        described = f"{len(images)} images given to train()"
     print(f"Data: {described}")
     preset = preset_in_effect(config)
     if preset:
@@ -184,14 +224,9 @@ def train_locked(config: TrainConfig, given: dict) -> int:
     # The other workers of a multi-worker run write into temporary folders, and say nothing.
     config = placement.worker_config(config)
     log = print if placement.is_chief else say_nothing
-    try:
-        with tf.device(device):
-            hooks = standard_hooks(config, describe_device(device), described)
-            train(config, images, log=log, hooks=hooks, image_labels=labels)
-    except TrainingInterrupted as stop:
-        print(stop, file=sys.stderr)
-        return stop.exit_code
-    return 0
+    with tf.device(device):
+        every = [*standard_hooks(config, describe_device(device), described), *hooks]
+        return train(config, images, log=log, hooks=every, image_labels=labels, spec=spec)
 
 
 def say_nothing(_: str) -> None:

@@ -38,9 +38,9 @@ from dcgan_tf.training.loop import train  # noqa: E402
 from dcgan_tf.training.placement import devices_for  # noqa: E402
 
 
-def build_state_without_dropout(config: TrainConfig):
+def build_state_without_dropout(config: TrainConfig, spec=None):
     """Dropout off: the two runs would otherwise drop different units."""
-    state = build_state_for(config)
+    state = build_state_for(config, spec)
     for model in (state.generator, state.discriminator):
         for layer in model._flatten_layers(include_self=False, recursive=True):
             if isinstance(layer, keras.layers.Dropout):

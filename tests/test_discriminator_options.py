@@ -62,6 +62,11 @@ def test_disc_dropout_on_a_discriminator_without_dropout_is_refused_naming_the_f
         set_dropout(mlp, 0.1)
 
 
+def test_disc_dropout_zero_on_a_discriminator_without_dropout_leaves_it_as_it_is():
+    mlp = build_state(100, 1e-3, 0, "gan", disc_dropout=0.0).discriminator  # no error
+    assert not any(isinstance(layer, keras.layers.Dropout) for layer in mlp.layers)
+
+
 @pytest.mark.parametrize("rate", [1.0, -0.1, 1.5])
 def test_a_dropout_rate_outside_zero_to_one_is_refused(rate):
     with pytest.raises(UserError, match=r"^--disc-dropout must be in \[0, 1\)"):

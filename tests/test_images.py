@@ -112,3 +112,20 @@ def test_each_epochs_grid_is_the_checkpoints_generator_on_the_runs_fixed_seed_no
         np.testing.assert_array_equal(saved, grid(state, state.seed_noise))
         fresh = np.random.default_rng(epoch).normal(size=state.seed_noise.shape)
         assert not np.array_equal(saved, grid(state, fresh.astype(np.float32)))
+
+
+def test_in_a_notebook_each_epochs_grid_and_then_the_gif_are_shown(tmp_path):
+    from dcgan_tf.reporting.inline import InlineImages
+
+    shown = []
+    hook = InlineImages(tmp_path, show=shown.append)
+    for name in ("image_at_epoch_0001.png", "image_at_epoch_0002.png", "dcgan.gif"):
+        (tmp_path / name).write_bytes(b"")
+    hook.on_epoch_end(1, None)
+    hook.on_epoch_end(2, None)
+    hook.on_train_end(None)
+    assert [path.name for path in shown] == [
+        "image_at_epoch_0001.png",
+        "image_at_epoch_0002.png",
+        "dcgan.gif",
+    ]

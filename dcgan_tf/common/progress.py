@@ -1,4 +1,9 @@
-"""A one-line progress bar per epoch: step, losses, images per second and time left."""
+"""A one-line progress bar per epoch: step, losses, images per second and time left.
+
+In a terminal it redraws its line with a carriage return; in a log, one line per epoch; in a
+notebook, one output line per epoch rewritten in place (`common/notebook.py`), so the saved
+notebook shows each epoch's last line and no carriage-return trail.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +11,13 @@ import sys
 import time
 from typing import TextIO
 
+from dcgan_tf.common.notebook import LiveLine, in_notebook
+
 
 class ProgressBar:
     """Redraws one line in a terminal (at most every `min_interval` s); in a log, writes one line
-    per epoch at the end, so CI and `nohup` logs stay readable."""
+    per epoch at the end, so CI and `nohup` logs stay readable; in a notebook (no `stream`
+    given), rewrites one output line in place."""
 
     def __init__(
         self,
@@ -22,8 +30,9 @@ class ProgressBar:
         self.total = total
         self.first_step = first_step  # steps already done when the bar starts (a resumed epoch)
         self.title = title
+        self.cell = LiveLine(title) if stream is None and in_notebook() else None
         self.stream = stream or sys.stdout
-        self.live = self.stream.isatty()
+        self.live = self.cell is not None or self.stream.isatty()
         self.min_interval = min_interval
         self.start = time.perf_counter()
         self.last_draw = 0.0
@@ -35,13 +44,23 @@ class ProgressBar:
         now = time.perf_counter()
         if self.live and (now - self.last_draw >= self.min_interval or step == self.total):
             self.last_draw = now
-            self.stream.write("\r" + self.line(step, values, now))
-            self.stream.flush()
+            self.draw(self.line(step, values, now))
 
     def close(self, step: int, values: dict[str, float]) -> None:
         """End the bar's line."""
         line = self.line(step, values, time.perf_counter())
+        if self.cell is not None:
+            self.cell.update(line)
+            return
         self.stream.write(("\r" + line if self.live else line) + "\n")
+        self.stream.flush()
+
+    def draw(self, line: str) -> None:
+        """Show `line` in place of the one before."""
+        if self.cell is not None:
+            self.cell.update(line)
+            return
+        self.stream.write("\r" + line)
         self.stream.flush()
 
     def line(self, step: int, values: dict[str, float], now: float) -> str:

@@ -15,6 +15,16 @@ import sys
 SIGNAL_NAMES = {signal.SIGINT: "Ctrl-C", signal.SIGTERM: "SIGTERM"}
 
 
+class TrainingInterrupted(Exception):
+    """Ctrl-C or SIGTERM: the run was saved where it stopped; rerunning the same command resumes
+    it. `exit_code` is 130 for Ctrl-C, 143 for SIGTERM. (Here, below TensorFlow: a command can
+    catch it before TensorFlow loads; `training/loop.py` raises it.)"""
+
+    def __init__(self, message: str, exit_code: int = 130) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
 class StopOnSignals:
     """Within the block, SIGINT and SIGTERM set `requested` instead of ending the process."""
 

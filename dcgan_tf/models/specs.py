@@ -6,6 +6,7 @@ a model; the tutorial's DCGAN is `MODEL_SPECS["dcgan"]` and stays the default.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -107,3 +108,25 @@ MODEL_SPECS = {
         "pytorch", course.make_pytorch_generator, course.make_pytorch_discriminator
     ),
 }
+
+
+def spec_of_models(
+    generator: keras.Model, discriminator: keras.Model, name: str = "custom", like: str = "dcgan"
+) -> ModelSpec:
+    """A Keras pair of your own, described to the loop as `like`'s models are (noise, pixel
+    range, loss): the first generator built is `generator` itself, any other one (the moving
+    average's) a fresh clone of it; the discriminator is `discriminator`. `name` is saved in the
+    checkpoints: a run of other models never restores into these."""
+    built: list[keras.Model] = []
+
+    def make_generator(noise_dim: int, channels: int) -> keras.Model:
+        model = keras.models.clone_model(generator) if built else generator
+        built.append(model)
+        return model
+
+    return dataclasses.replace(
+        MODEL_SPECS[like],
+        name=name,
+        make_generator=make_generator,
+        make_discriminator=lambda channels: discriminator,
+    )

@@ -20,9 +20,10 @@ from dcgan_tf.common.errors import UserError
 
 
 def set_dropout(model: keras.Model, rate: float) -> None:
-    """Every Dropout layer of `model` drops `rate` of its inputs from now on."""
+    """Every Dropout layer of `model` drops `rate` of its inputs from now on. A model without
+    one already drops nothing: 0 (a recipe's "no dropout") leaves it as it is."""
     dropouts = [layer for layer in model.layers if isinstance(layer, layers.Dropout)]
-    if not dropouts:
+    if not dropouts and rate:
         raise UserError(f"--disc-dropout: the {model.name} has no Dropout layer")
     for layer in dropouts:
         layer.rate = rate

@@ -12,6 +12,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.models.specs import MODEL_SPECS
 from dcgan_tf.options.ema import copy_weights
 from dcgan_tf.run.state import GanState
 
@@ -51,6 +52,11 @@ def restore(state: GanState, path: str) -> None:
     # (A tensor read: float() refuses a tf.distribute MirroredVariable.)
     rates = [float(tf.convert_to_tensor(opt.learning_rate)) for opt in optimizers]
     saved_model = checkpoint_model(path)
+    if saved_model != state.spec.name and saved_model not in MODEL_SPECS:
+        raise UserError(
+            f"{path} holds a run of models of your own ({saved_model!r}), not {state.spec.name!r}; "
+            "resume it with the same generator= and discriminator=, or fresh=True"
+        )
     if saved_model != state.spec.name:
         raise UserError(
             f"{path} holds a {saved_model!r} model, not {state.spec.name!r}; "

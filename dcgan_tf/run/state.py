@@ -86,6 +86,7 @@ def build_state(
     ema: bool = False,
     disc_dropout: float | None = None,
     spectral_norm: bool = False,
+    spec: ModelSpec | None = None,
 ) -> GanState:
     """Fresh models and optimizers; the same seed gives the same initial weights and noise.
 
@@ -93,8 +94,9 @@ def build_state(
     `disc_learning_rate` (None: `learning_rate`) and `beta1` are the recipe's Adam settings;
     `ema` adds the generator's moving average (`ema.py`), starting as a copy of the generator.
     `disc_dropout` (None: the model's own) and `spectral_norm`: `options/discriminator.py`.
+    `spec` (a model of your own, e.g. the Python API's Keras pair) replaces `MODEL_SPECS[model]`.
     """
-    spec = MODEL_SPECS[model]
+    spec = spec or MODEL_SPECS[model]
     keras.utils.set_random_seed(seed)
     with precision_policy(precision):
         generator = spec.make_generator(noise_dim, channels)
@@ -130,8 +132,9 @@ def build_state(
     )
 
 
-def build_state_for(config: TrainConfig) -> GanState:
-    """`build_state` with the values of `config`: the run's models, optimizers and counters."""
+def build_state_for(config: TrainConfig, spec: ModelSpec | None = None) -> GanState:
+    """`build_state` with the values of `config`: the run's models, optimizers and counters
+    (the models of `spec` when given, else of `config.model`)."""
     return build_state(
         config.noise_dim,
         config.learning_rate,
@@ -144,4 +147,5 @@ def build_state_for(config: TrainConfig) -> GanState:
         ema=config.ema_decay > 0,
         disc_dropout=config.disc_dropout,
         spectral_norm=config.spectral_norm,
+        spec=spec,
     )

@@ -19,9 +19,10 @@ import tensorflow as tf
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.progress import ProgressBar
-from dcgan_tf.common.signals import StopOnSignals
+from dcgan_tf.common.signals import StopOnSignals, TrainingInterrupted
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.data.scaled import ScaledOnRead
+from dcgan_tf.models.specs import ModelSpec
 from dcgan_tf.run.going_back import KeepEvery
 from dcgan_tf.run.hooks import Hook, Hooks
 from dcgan_tf.run.state import GanState
@@ -37,30 +38,23 @@ class TrainingDiverged(UserError):
     exit_code = 3
 
 
-class TrainingInterrupted(Exception):
-    """Ctrl-C or SIGTERM: the run was saved where it stopped; rerunning the same command resumes
-    it. `exit_code` is 130 for Ctrl-C, 143 for SIGTERM."""
-
-    def __init__(self, message: str, exit_code: int = 130) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
-
 def train(
     config: TrainConfig,
     images: np.ndarray,
     log: Callable[[str], None] = print,
     hooks: Sequence[Hook] = (),
     image_labels: np.ndarray | None = None,
+    spec: ModelSpec | None = None,
 ) -> GanState:
     """Train until `config.epochs` epochs (or `config.steps` steps) are done, resuming from the
     newest checkpoint if any. `images`: uint8 (N, 28, 28[, 3]); `image_labels` (N,) for a
-    conditional model. `hooks` run after the progress grids (`run/hooks.py`). Raises
+    conditional model. `hooks` run after the progress grids (`run/hooks.py`). `spec`: models
+    of your own instead of `config.model`'s (`models/specs.py`; the Python API's). Raises
     TrainingInterrupted after saving on Ctrl-C or SIGTERM."""
     # 1. Set up: where it trains (one device or a strategy's replicas), the run's state restored
     # from its newest checkpoint, the data as the model takes it, the train step, the hooks.
     devices = devices_for(config)
-    run = open_run(config, lambda: devices.build_state(config), log)
+    run = open_run(config, lambda: devices.build_state(config, spec), log)
     state = run.state
     if run.finished:  # asked for no more than is done: the GIF, report and files stay as they are
         log(run.finished)

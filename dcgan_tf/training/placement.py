@@ -1,7 +1,7 @@
 """Where a run trains: on one device (the tutorial's setting), or on the replicas of a
 tf.distribute strategy (`--strategy`). Decided once, by `devices_for(config)`, and built here:
 
-    .build_state(config)           the models, optimizers and counters (under the strategy's scope)
+    .build_state(config[, spec])   the models, optimizers and counters (under the strategy's scope)
     .epoch_batches(...)            an epoch's batches (as the replicas' parts of each batch)
     .stepper(state, config)        the train step: `steps.Stepper`, or `replicas.ReplicatedStepper`
     .worker_config(config)         where this process writes (a multi-worker run's other workers:
@@ -32,6 +32,7 @@ import tensorflow as tf
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.models.specs import ModelSpec
 from dcgan_tf.run.state import GanState, build_state_for
 from dcgan_tf.training.distribute import copy_latest_checkpoint, is_chief, strategy_for
 from dcgan_tf.training.replicas import (
@@ -64,9 +65,10 @@ class OneDevice:
         """Where this process writes: where the config says."""
         return config
 
-    def build_state(self, config: TrainConfig) -> GanState:
-        """The models, the optimizers and the counters of `config`'s run, freshly initialised."""
-        return build_state_for(config)
+    def build_state(self, config: TrainConfig, spec: ModelSpec | None = None) -> GanState:
+        """The models, the optimizers and the counters of `config`'s run (of `spec`'s models
+        when given), freshly initialised."""
+        return build_state_for(config, spec)
 
     def epoch_batches(
         self, data: tf.Tensor, labels: tf.Tensor | None, config: TrainConfig, epoch: int, skip: int
@@ -113,11 +115,11 @@ class Distribution(OneDevice):
             config, out=str(scratch / "out"), checkpoint_dir=str(checkpoint_dir)
         )
 
-    def build_state(self, config: TrainConfig) -> GanState:
+    def build_state(self, config: TrainConfig, spec: ModelSpec | None = None) -> GanState:
         """The run's state built under the strategy's scope (mirrored variables), with host-side
         counters and --sync-batch-norm."""
         with self.strategy.scope():  # variables made inside are mirrored on every replica
-            state = super().build_state(config)
+            state = super().build_state(config, spec)
         # The loop reads its counters on the host (`int(state.step)`), which a mirrored variable
         # refuses: they are plain variables, equal on every worker, saved in the checkpoint alike.
         for name in ("epoch", "step", "epoch_step"):
