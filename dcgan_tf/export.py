@@ -29,11 +29,16 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from dcgan_tf.cli import Parser, add_checkpoint_flags, open_trained_run, path_arg, run_command
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import check_writable_folder, prove_writable, write_folder_atomic
 from dcgan_tf.run.locks import LOCK_NAME, lock_folders
+
+if TYPE_CHECKING:  # annotations only: --help answers before TensorFlow loads
+    from dcgan_tf.config import TrainConfig
+    from dcgan_tf.run.state import GanState
 
 SAVED_MODEL = "saved_model"
 KERAS_FILE = "generator.keras"
@@ -66,16 +71,32 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run(args: argparse.Namespace) -> int:
     target = check_export_folder(args.out)  # before the checkpoint loads
-    with lock_folders({"--out": args.out}), contextlib.ExitStack() as held:
+    with lock_folders({"--out": args.out}):
         run = open_trained_run(args)
-
-        def fill(folder: Path) -> None:  # the new folder brings its lock, held until the end
-            held.enter_context(lock_folders({"--out": folder}))
-            export_generator(run, folder)
-
-        write_folder_atomic(target, fill)
+        export_into(run.state, run.config, target)
     print(f"Exported the {run.spec.name} generator of {run.path} to {args.out}")
     return 0
+
+
+def export_run(state: GanState, config: TrainConfig, out: str | Path) -> Path:
+    """Export `state`'s generator into `out` as the command does (the Python API's export):
+    the folder checked, locked, written beside it and swapped in whole."""
+    target = check_export_folder(str(out))
+    with lock_folders({"--out": str(out)}):
+        return export_into(state, config, target)
+
+
+def export_into(state: GanState, config: TrainConfig, target: Path) -> Path:
+    """Write the export into a new folder beside `target` and swap it in at the end; the caller
+    holds `target`'s lock, and the new folder brings its own, held until the swap is done."""
+    with contextlib.ExitStack() as held:
+
+        def fill(folder: Path) -> None:
+            held.enter_context(lock_folders({"--out": folder}))
+            export_generator(state, config, folder)
+
+        write_folder_atomic(target, fill)
+    return target
 
 
 def check_export_folder(out: str) -> Path:
@@ -94,18 +115,18 @@ def check_export_folder(out: str) -> Path:
     return target
 
 
-def export_generator(run, folder: Path) -> Path:
-    """Write the SavedModel, the .keras file and export.json of `run`'s generator into `folder`,
-    export.json last."""
+def export_generator(state: GanState, config: TrainConfig, folder: Path) -> Path:
+    """Write the SavedModel, the .keras file and export.json of `state`'s generator (a run of
+    `config`) into `folder`, export.json last."""
     import tensorflow as tf
 
     from dcgan_tf.common.files import write_atomic
     from dcgan_tf.generator.serving import ServingGenerator
 
-    noise_dim, channels, spec = run.config.noise_dim, run.config.channels, run.spec
-    module = ServingGenerator(run.state, noise_dim, channels)
+    noise_dim, channels, spec = config.noise_dim, config.channels, state.spec
+    module = ServingGenerator(state, noise_dim, channels)
     tf.saved_model.save(module, str(folder / SAVED_MODEL), signatures={SIGNATURE: module.serve})
-    run.state.generator.save(folder / KERAS_FILE)
+    state.generator.save(folder / KERAS_FILE)
     info = {
         "model": spec.name,
         "signature": SIGNATURE,

@@ -125,10 +125,10 @@ class TrainedRun:
     def export(self, out: str | Path) -> Path:
         """The generator as `python -m dcgan_tf.export` writes it: a SavedModel (noise in,
         uint8 images out), a .keras file and export.json, into `out`."""
-        from dcgan_tf.export import export_generator
+        from dcgan_tf.export import export_run
 
         state = dataclasses.replace(self.state, generator=self.generator)  # the EMA one if kept
-        return export_generator(state, self.config.noise_dim, self.config.channels, Path(out))
+        return export_run(state, self.config, out)
 
     def check_label(self, label: int | None) -> None:
         if label is not None and not self.state.spec.conditional:

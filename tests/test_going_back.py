@@ -13,7 +13,7 @@ from pathlib import Path
 import imageio.v3 as iio
 import pytest
 import tensorflow as tf
-from conftest import TrainingWatch
+from conftest import TrainingWatch, first_then_slow
 from test_resume import IMAGES, assert_same_run, config_in, loss_rows, quiet
 from test_summaries import summaries
 
@@ -254,11 +254,21 @@ def assert_gone_back_losing_nothing(root: Path, before: dict[str, bytes], epoch:
     assert sorted(p.name for p in (ck / "kept").glob("*.index"))[-1] <= f"epoch-{epoch:04d}.index"
 
 
-@pytest.mark.parametrize("rerun", ["plain", "with the same --resume-from"])
-@pytest.mark.parametrize(("source", "epoch"), [("kept/epoch-0002", 2), ("ckpt-3", 3)])
+@pytest.mark.parametrize(
+    "case",
+    first_then_slow(
+        [
+            ("kept/epoch-0002", 2, "plain"),
+            ("ckpt-3", 3, "with the same --resume-from"),
+            ("kept/epoch-0002", 2, "with the same --resume-from"),
+            ("ckpt-3", 3, "plain"),
+        ]
+    ),
+)
 def test_a_kill_at_any_moment_of_going_back_then_a_rerun_loses_nothing(
-    four_epochs, tmp_path, monkeypatch, rerun, source, epoch
+    four_epochs, tmp_path, monkeypatch, case
 ):
+    source, epoch, rerun = case
     changes = kill_after_change(monkeypatch, 0)
     root = tmp_path / "all"
     shutil.copytree(four_epochs, root)

@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import synthetic_digits
+from conftest import first_then_slow, synthetic_digits
 
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluate import main as evaluate_main
@@ -53,7 +53,7 @@ def read(name: str, copy: Path, classifier: Path) -> int:
     return main(["--checkpoint-dir", str(copy / "ck"), *flags, *extra])
 
 
-@pytest.mark.parametrize("name", READERS)
+@pytest.mark.parametrize("name", first_then_slow(READERS))
 def test_a_reader_of_a_copied_run_writes_into_the_copy_and_leaves_the_original_alone(
     trained, tmp_path, monkeypatch, capsys, classifier_bundle, name
 ):
@@ -95,7 +95,7 @@ def read_only(folder: Path):
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
-@pytest.mark.parametrize("name", READERS)
+@pytest.mark.parametrize("name", first_then_slow(list(READERS)[1:] + list(READERS)[:1]))
 def test_a_reader_of_a_read_only_copy_fails_in_one_line(
     trained, tmp_path, monkeypatch, capsys, classifier_bundle, name
 ):
