@@ -100,9 +100,10 @@ def mnist_dir(tmp_path: Path) -> Path:
     return write_mnist_dir(tmp_path / "mnist")
 
 
-def write_mnist_dir(folder: Path) -> Path:
+def write_mnist_dir(folder: Path, train: int = 200, test: int = 50) -> Path:
+    """The four gzipped IDX files of `train` and `test` synthetic digits in a new `folder`."""
     folder.mkdir()
-    for prefix, count, seed in (("train", 200, 1), ("t10k", 50, 2)):
+    for prefix, count, seed in (("train", train, 1), ("t10k", test, 2)):
         images, labels = synthetic_digits(count, seed)
         write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
         write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)

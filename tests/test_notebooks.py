@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import synthetic_digits, write_idx
+from conftest import write_mnist_dir
 from nbclient import NotebookClient
 
 REPO = Path(__file__).resolve().parents[1]
@@ -26,16 +26,6 @@ def this_python_as_the_kernel(folder: Path, monkeypatch) -> None:
     monkeypatch.setenv("JUPYTER_PATH", str(folder / "share" / "jupyter"))
 
 
-def offline_mnist(folder: Path) -> Path:
-    """A train split of 256 and a test split of 100 synthetic digits, as IDX files."""
-    folder.mkdir()
-    for prefix, count, seed in (("train", 256, 1), ("t10k", 100, 2)):
-        images, labels = synthetic_digits(count, seed)
-        write_idx(folder / f"{prefix}-images-idx3-ubyte.gz", images)
-        write_idx(folder / f"{prefix}-labels-idx1-ubyte.gz", labels)
-    return folder
-
-
 def outputs(notebook, kind: str) -> list:
     return [out for cell in notebook.cells for out in cell.get("outputs", []) if kind in out]
 
@@ -45,7 +35,9 @@ def outputs(notebook, kind: str) -> list:
 def test_the_notebook_runs_top_to_bottom_in_its_short_mode(path, tmp_path, monkeypatch):
     this_python_as_the_kernel(tmp_path / "kernel", monkeypatch)
     monkeypatch.setenv("DCGAN_TF_NOTEBOOK_SHORT", "1")
-    monkeypatch.setenv("DCGAN_TF_DATA_DIR", str(offline_mnist(tmp_path / "mnist")))
+    monkeypatch.setenv(
+        "DCGAN_TF_DATA_DIR", str(write_mnist_dir(tmp_path / "mnist", train=256, test=100))
+    )
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]))
     work = tmp_path / "work"  # the kernel's folder: every run the notebook trains goes there
     work.mkdir()
