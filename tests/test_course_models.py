@@ -79,6 +79,53 @@ def test_pytorch_generator_doubles_the_resolution_after_a_7x7_start():
     assert sizes == [(14, 14), (7, 7), (1, 1)]
 
 
+def trainable_parameters(model: keras.Model) -> int:
+    """Parameters as PyTorch counts them: batch norms' running statistics are buffers."""
+    return sum(int(np.prod(weight.shape)) for weight in model.trainable_weights)
+
+
+def test_pytorch_at_64_is_the_pytorch_tutorials_pair_parameter_for_parameter():
+    # dcgan_faces_tutorial.py, nz=100, ngf=ndf=64, nc=3. Generator: ConvT(100, 512, 4, 1, 0),
+    # ConvT(512, 256), ConvT(256, 128), ConvT(128, 64), ConvT(64, 3), no biases, and the batch
+    # norms' weight and bias after the first four; discriminator: Conv(3, 64), Conv(64, 128),
+    # Conv(128, 256), Conv(256, 512), Conv(512, 1, 4, 1, 0), batch norms after the middle three.
+    generator_layers = [100 * 512, 512 * 256, 256 * 128, 128 * 64, 64 * 3]
+    generator = 16 * sum(generator_layers) + 2 * (512 + 256 + 128 + 64)
+    discriminator_layers = [3 * 64, 64 * 128, 128 * 256, 256 * 512, 512 * 1]
+    discriminator = 16 * sum(discriminator_layers) + 2 * (128 + 256 + 512)
+    assert (generator, discriminator) == (3_576_704, 2_765_568)
+    spec = MODEL_SPECS["pytorch"]
+    assert trainable_parameters(spec.make_generator(100, 3, image_size=64)) == generator
+    assert trainable_parameters(spec.make_discriminator(3, image_size=64)) == discriminator
+
+
+@pytest.mark.parametrize(
+    ("size", "generator_sizes", "discriminator_sizes"),
+    [
+        (32, [4, 8, 16, 32], [16, 8, 4, 1]),
+        (64, [4, 8, 16, 32, 64], [32, 16, 8, 4, 1]),
+        (128, [4, 8, 16, 32, 64, 128], [64, 32, 16, 8, 4, 1]),
+    ],
+)
+def test_pytorch_doubles_from_4x4_with_one_stage_fewer_at_32_and_one_more_at_128(
+    size, generator_sizes, discriminator_sizes
+):
+    spec = MODEL_SPECS["pytorch"]
+    generator = spec.make_generator(100, 3, image_size=size)
+    sizes = [layer.output.shape[1] for layer in generator.layers if "transpose" in layer.name]
+    assert sizes == generator_sizes
+    assert generator.output_shape == (None, size, size, 3)
+    discriminator = spec.make_discriminator(3, image_size=size)
+    sizes = [layer.output.shape[1] for layer in discriminator.layers if "conv" in layer.name]
+    assert sizes == discriminator_sizes
+
+
+def test_the_models_drawn_only_at_28_refuse_another_size():
+    for name in ("cdcgan", "gan", "tfexamples", "carpedm20"):
+        with pytest.raises(ValueError, match="builds 28x28 models, not 64x64"):
+            MODEL_SPECS[name].make_generator(100, 1, image_size=64)
+
+
 def test_keras_same_padding_at_kernel_4_stride_2_is_pytorchs_padding_1():
     x = tf.random.stateless_normal([2, 14, 14, 3], seed=[0, 1])
     conv = keras.layers.Conv2D(5, 4, 2, "same", use_bias=False)

@@ -228,11 +228,11 @@ def test_28_is_the_digits_own_size_untouched(mnist_dir):
 
 
 def test_generate_refuses_a_size_the_model_does_not_draw(tmp_path, capsys):
-    args = ["--image-size", "64", "--out", str(tmp_path / "o"), "--checkpoint-dir",
-            str(tmp_path / "c")]  # fmt: skip
+    args = ["--model", "cdcgan", "--image-size", "64", "--out", str(tmp_path / "o"),
+            "--checkpoint-dir", str(tmp_path / "c")]  # fmt: skip
     assert main(args) == 2
     assert capsys.readouterr().err == (
-        "error: --image-size 64: the dcgan model draws 28x28 pictures only (so far)\n"
+        "error: --image-size 64: the cdcgan model draws 28x28 pictures only\n"
     )
 
 

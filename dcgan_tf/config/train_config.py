@@ -31,7 +31,10 @@ LR_DECAYS = ("none", "linear", "cosine")  # options/schedule.py
 AUGMENTATIONS = ("translation", "cutout")  # options/diff_augment.py
 IMAGE_SIZES = (28, 32, 64, 128)  # --image-size: the tutorial's 28, and the DCGANs' usual sizes
 # The sizes each model draws (models/specs.py builds them): a model opens a size here once it can.
-MODEL_IMAGE_SIZES = {name: (28,) for name in MODELS}
+MODEL_IMAGE_SIZES = {name: (28,) for name in MODELS} | {
+    "dcgan": IMAGE_SIZES,
+    "pytorch": IMAGE_SIZES,
+}
 CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
 CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
 CHOICES |= {"update": UPDATES, "gen_noise": GEN_NOISES}
@@ -194,7 +197,7 @@ class TrainConfig:
             drawn = " or ".join(f"{size}x{size}" for size in sizes)
             raise UserError(
                 f"--image-size {self.image_size}: the {self.model} model draws {drawn} "
-                "pictures only (so far)"
+                "pictures only"
             )
 
     def to_json(self) -> str:

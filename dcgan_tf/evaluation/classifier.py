@@ -16,6 +16,7 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 from keras import layers
 
 from dcgan_tf.common.errors import UserError
@@ -71,11 +72,15 @@ class Classifier:
         self, images: np.ndarray, batch_size: int = 500
     ) -> tuple[np.ndarray, np.ndarray]:
         """Penultimate features (N, 128) and class probabilities (N, 10) of images in [-1, 1],
-        or of uint8 pixels (N, 28, 28), scaled a batch at a time (e.g. from a memory map)."""
+        or of uint8 pixels (N, S, S), scaled a batch at a time (e.g. from a memory map).
+        Pictures of another size than 28x28 are resized to it first (area: each pixel the mean
+        of those it covers), so numbers at every size compare with the 28x28 tables."""
         features, logits = [], []
         for start in range(0, len(images), batch_size):
             batch = images[start : start + batch_size]
             batch = to_model_range(batch) if batch.dtype == np.uint8 else batch
+            if batch.shape[1:3] != (28, 28):
+                batch = tf.image.resize(batch, (28, 28), method="area")
             f, lg = self.feature_model(batch, training=False)
             features.append(np.asarray(f))
             logits.append(np.asarray(lg))

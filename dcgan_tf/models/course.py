@@ -4,8 +4,7 @@
                 norm version): a two-class softmax discriminator
     carpedm20   carpedm20/DCGAN-tensorflow, model.py (its MNIST branch, y_dim=10): the one-hot
                 label joined to the input of every layer (ops.py's conv_cond_concat)
-    pytorch     the PyTorch DCGAN recipe (kernel 4, stride 2, padding 1; BN in both nets;
-                N(0, 0.02) weights), adapted to 28x28: 1x1 -> 7x7 -> 14x14 -> 28x28
+    pytorch     the PyTorch DCGAN recipe, in its own module: `pytorch.py`
 
 Their training habits (optimizer, batch, update order) are presets in `config.MODEL_PRESETS`; their
 inputs and outputs (noise kind, pixel range, loss kind) are described in `models.specs.MODEL_SPECS`.
@@ -137,67 +136,3 @@ def make_carpedm20_discriminator(channels: int = 1) -> keras.Model:
     h2 = layers.Concatenate()([h2, y])  # (B, 1034)
     logit = _linear(1)(h2)  # d_h3_lin: (B, 1)
     return keras.Model([image, label], logit, name="carpedm20_discriminator")
-
-
-# --- The PyTorch DCGAN recipe at 28x28 --------------------------------------------------------
-# PyTorch's ConvTranspose2d(k=4, s=2, p=1) doubles the size: (n - 1) * 2 - 2 + 4 = 2n, and its
-# Conv2d(k=4, s=2, p=1) halves an even one. Keras' padding="same" pads such a layer by one pixel on
-# each side (total k - s = 2), the very same arithmetic (tests/test_course_models.py checks it
-# against an explicit one-pixel padding). Its 64x64 stack (1 -> 4 -> 8 -> 16 -> 32 -> 64) becomes
-# 1 -> 7 (a 7x7 transposed convolution, "valid", as its 4x4 first layer) -> 14 -> 28; the
-# discriminator mirrors it: 28 -> 14 -> 7 -> one logit from a 7x7 "valid" convolution. Like
-# PyTorch's, the convolutions have no bias (batch norm follows them), weights ~ N(0, 0.02), batch
-# norm gammas ~ N(1, 0.02), betas zero, momentum 0.1 in PyTorch's sense (0.9 in Keras'), eps 1e-5.
-
-
-def _pt_init() -> initializers.Initializer:
-    return initializers.RandomNormal(stddev=0.02)
-
-
-def _pt_bn() -> layers.BatchNormalization:
-    return layers.BatchNormalization(
-        momentum=0.9, epsilon=1e-5, gamma_initializer=initializers.RandomNormal(1.0, 0.02)
-    )
-
-
-def make_pytorch_generator(noise_dim: int = 100, channels: int = 1) -> keras.Sequential:
-    """Noise (B, noise_dim), seen as a 1x1 image -> image (B, 28, 28, channels) in [-1, 1]."""
-    return keras.Sequential(
-        [
-            keras.Input(shape=(noise_dim,)),
-            layers.Reshape((1, 1, noise_dim)),  # (B, 1, 1, noise_dim)
-            layers.Conv2DTranspose(
-                256, 7, 1, "valid", use_bias=False, kernel_initializer=_pt_init()
-            ),
-            _pt_bn(),  # (B, 7, 7, 256)
-            layers.ReLU(),
-            layers.Conv2DTranspose(
-                128, 4, 2, "same", use_bias=False, kernel_initializer=_pt_init()
-            ),
-            _pt_bn(),  # (B, 14, 14, 128)
-            layers.ReLU(),
-            layers.Conv2DTranspose(
-                channels, 4, 2, "same", use_bias=False, kernel_initializer=_pt_init()
-            ),  # (B, 28, 28, channels)
-            layers.Activation("tanh"),
-        ],
-        name="pytorch_generator",
-    )
-
-
-def make_pytorch_discriminator(channels: int = 1) -> keras.Sequential:
-    """Image (B, 28, 28, channels) -> one logit (B, 1); PyTorch's final Sigmoid + BCELoss is the
-    project's BCE on logits."""
-    return keras.Sequential(
-        [
-            keras.Input(shape=(28, 28, channels)),
-            layers.Conv2D(64, 4, 2, "same", use_bias=False, kernel_initializer=_pt_init()),
-            layers.LeakyReLU(0.2),  # (B, 14, 14, 64); no batch norm on the input layer
-            layers.Conv2D(128, 4, 2, "same", use_bias=False, kernel_initializer=_pt_init()),
-            _pt_bn(),  # (B, 7, 7, 128)
-            layers.LeakyReLU(0.2),
-            layers.Conv2D(1, 7, 1, "valid", use_bias=False, kernel_initializer=_pt_init()),
-            layers.Flatten(),  # (B, 1)
-        ],
-        name="pytorch_discriminator",
-    )

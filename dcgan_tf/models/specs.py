@@ -1,4 +1,4 @@
-"""The other GANs of the course material, each a pair of builders and a description of its inputs.
+"""Every model, each a pair of builders and a description of its inputs.
 
 `MODEL_SPECS[name]` is all the training loop, checkpoints, images and samplers need to know about
 a model; the tutorial's DCGAN is `MODEL_SPECS["dcgan"]` and stays the default.
@@ -21,6 +21,7 @@ from dcgan_tf.models.conditional import (
     make_conditional_generator,
 )
 from dcgan_tf.models.mlp import make_mlp_discriminator, make_mlp_generator
+from dcgan_tf.models.pytorch import make_pytorch_discriminator, make_pytorch_generator
 from dcgan_tf.tutorial.dataset import to_model_range
 from dcgan_tf.tutorial.models import make_discriminator_model, make_generator_model
 
@@ -30,8 +31,9 @@ class ModelSpec:
     """A model: its two builders and the form of its inputs and outputs."""
 
     name: str
-    make_generator: Callable[[int, int], keras.Model]  # (noise_dim, channels)
-    make_discriminator: Callable[[int], keras.Model]  # (channels)
+    # (noise_dim, channels, image_size=S) and (channels, image_size=S): S x S pictures
+    make_generator: Callable[..., keras.Model]
+    make_discriminator: Callable[..., keras.Model]
     conditional: bool = False  # both nets also take the digit label
     uniform_noise: bool = False  # z ~ U(-1, 1) instead of the tutorial's N(0, 1)
     sigmoid_pixels: bool = False  # images in [0, 1] instead of tanh's [-1, 1]
@@ -45,15 +47,18 @@ class ModelSpec:
         return rng.normal([count, noise_dim])
 
     def scale(self, images: np.ndarray) -> np.ndarray:
-        """uint8 (N, 28, 28[, C]) -> the discriminator's float32 input."""
-        pixels = to_model_range(images)  # [-1, 1], (N, 28, 28, C)
+        """uint8 (N, S, S[, C]) -> the discriminator's float32 input."""
+        pixels = to_model_range(images)  # [-1, 1], (N, S, S, C)
         if self.sigmoid_pixels:
             pixels = (pixels + 1.0) / 2.0  # [0, 1]
         return pixels.reshape(len(pixels), -1) if self.flat else pixels
 
     def to_pixels(self, output: np.ndarray, channels: int) -> np.ndarray:
-        """Generator output -> uint8 images (N, 28, 28, channels)."""
-        output = np.asarray(output, np.float32).reshape(-1, 28, 28, channels)  # 16-bit too
+        """Generator output (N, S, S, channels), or flat (N, S * S * channels) -> uint8 images
+        (N, S, S, channels)."""
+        output = np.asarray(output, np.float32)  # 16-bit outputs too
+        side = output.shape[1] if output.ndim == 4 else round((output[0].size / channels) ** 0.5)
+        output = output.reshape(-1, side, side, channels)
         output = output * 255.0 if self.sigmoid_pixels else output * 127.5 + 127.5
         return np.clip(np.rint(output), 0, 255).astype(np.uint8)
 
@@ -70,19 +75,31 @@ class ModelSpec:
         return noise, labels, columns
 
 
+def only_28(make: Callable[..., keras.Model]) -> Callable[..., keras.Model]:
+    """A builder of 28x28 models as one that takes `image_size` as the others do and accepts 28
+    (the config refuses other sizes for these models first: config.MODEL_IMAGE_SIZES)."""
+
+    def make_at(*args: int, image_size: int = 28) -> keras.Model:
+        if image_size != 28:
+            raise ValueError(f"{make.__name__} builds 28x28 models, not {image_size}x{image_size}")
+        return make(*args)
+
+    return make_at
+
+
 MODEL_SPECS = {
     "dcgan": ModelSpec("dcgan", make_generator_model, make_discriminator_model),
     "cdcgan": ModelSpec(
         "cdcgan",
-        make_conditional_generator,
-        make_conditional_discriminator,
+        only_28(make_conditional_generator),
+        only_28(make_conditional_discriminator),
         conditional=True,
         grid_noise=8,
     ),
     "gan": ModelSpec(
         "gan",
-        make_mlp_generator,
-        make_mlp_discriminator,
+        only_28(make_mlp_generator),
+        only_28(make_mlp_discriminator),
         uniform_noise=True,
         sigmoid_pixels=True,
         flat=True,
@@ -90,23 +107,21 @@ MODEL_SPECS = {
     # The course's other DCGANs (course.py); their training habits: config.MODEL_PRESETS.
     "tfexamples": ModelSpec(
         "tfexamples",
-        course.make_tfexamples_generator,
-        course.make_tfexamples_discriminator,
+        only_28(course.make_tfexamples_generator),
+        only_28(course.make_tfexamples_discriminator),
         uniform_noise=True,
         loss="softmax2",
     ),
     "carpedm20": ModelSpec(
         "carpedm20",
-        course.make_carpedm20_generator,
-        course.make_carpedm20_discriminator,
+        only_28(course.make_carpedm20_generator),
+        only_28(course.make_carpedm20_discriminator),
         conditional=True,
         uniform_noise=True,
         sigmoid_pixels=True,
         grid_noise=8,
     ),
-    "pytorch": ModelSpec(
-        "pytorch", course.make_pytorch_generator, course.make_pytorch_discriminator
-    ),
+    "pytorch": ModelSpec("pytorch", make_pytorch_generator, make_pytorch_discriminator),
 }
 
 
@@ -119,7 +134,7 @@ def spec_of_models(
     checkpoints: a run of other models never restores into these."""
     built: list[keras.Model] = []
 
-    def make_generator(noise_dim: int, channels: int) -> keras.Model:
+    def make_generator(noise_dim: int, channels: int, image_size: int = 28) -> keras.Model:
         model = keras.models.clone_model(generator) if built else generator
         built.append(model)
         return model
@@ -128,5 +143,5 @@ def spec_of_models(
         MODEL_SPECS[like],
         name=name,
         make_generator=make_generator,
-        make_discriminator=lambda channels: discriminator,
+        make_discriminator=lambda channels, image_size=28: discriminator,
     )

@@ -36,8 +36,9 @@ def check_training_memory(config: TrainConfig, images: int) -> None:
     if config.noise_dim <= ORDINARY_NOISE_DIM and batch <= ORDINARY_BATCH:
         return
     spec = MODEL_SPECS[config.model]
-    one, two = (spec.make_generator(n, config.channels) for n in (1, 2))
-    discriminator = spec.make_discriminator(config.channels)
+    size = config.image_size
+    one, two = (spec.make_generator(n, config.channels, image_size=size) for n in (1, 2))
+    discriminator = spec.make_discriminator(config.channels, image_size=size)
     per_noise = two.count_params() - one.count_params()
     params = one.count_params() + per_noise * (config.noise_dim - 1)
     copies = PARAMETER_COPIES + (config.ema_decay > 0)

@@ -87,6 +87,7 @@ def build_state(
     disc_dropout: float | None = None,
     spectral_norm: bool = False,
     spec: ModelSpec | None = None,
+    image_size: int = 28,
 ) -> GanState:
     """Fresh models and optimizers; the same seed gives the same initial weights and noise.
 
@@ -95,17 +96,20 @@ def build_state(
     `ema` adds the generator's moving average (`ema.py`), starting as a copy of the generator.
     `disc_dropout` (None: the model's own) and `spectral_norm`: `options/discriminator.py`.
     `spec` (a model of your own, e.g. the Python API's Keras pair) replaces `MODEL_SPECS[model]`.
+    `image_size`: the models draw and judge `image_size` x `image_size` pictures.
     """
     spec = spec or MODEL_SPECS[model]
     keras.utils.set_random_seed(seed)
     with precision_policy(precision):
-        generator = spec.make_generator(noise_dim, channels)
-        discriminator = spec.make_discriminator(channels)
+        generator = spec.make_generator(noise_dim, channels, image_size=image_size)
+        discriminator = spec.make_discriminator(channels, image_size=image_size)
         if disc_dropout is not None:
             set_dropout(discriminator, disc_dropout)
         if spectral_norm:
             discriminator = with_spectral_norm(discriminator)
-        generator_ema = spec.make_generator(noise_dim, channels) if ema else None
+        generator_ema = (
+            spec.make_generator(noise_dim, channels, image_size=image_size) if ema else None
+        )
     if generator_ema is not None:
         copy_weights(generator, generator_ema)
     generator_optimizer, discriminator_optimizer = make_optimizers(
@@ -148,4 +152,5 @@ def build_state_for(config: TrainConfig, spec: ModelSpec | None = None) -> GanSt
         disc_dropout=config.disc_dropout,
         spectral_norm=config.spectral_norm,
         spec=spec,
+        image_size=config.image_size,
     )
