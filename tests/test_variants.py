@@ -14,6 +14,7 @@ from dcgan_tf.models.specs import MODEL_SPECS
 from dcgan_tf.options.losses import make_losses
 from dcgan_tf.run.checkpoints import make_manager, restore_latest
 from dcgan_tf.run.state import build_state
+from dcgan_tf.run.workdir import check_resumable
 from dcgan_tf.training.loop import train
 from dcgan_tf.training.steps import nets_of
 from dcgan_tf.tutorial.losses import generator_loss
@@ -164,6 +165,12 @@ def test_resuming_as_another_model_noise_dim_or_channels_names_the_flag(tmp_path
     rgb = small_config(tmp_path, epochs=2, channels=3, dataset="folder", data_dir="pictures")
     with pytest.raises(UserError, match="holds a run with --channels 1, not 3"):
         train(rgb, np.stack([images] * 3, axis=-1), log=lambda _: None)
+
+
+def test_resuming_at_another_image_size_names_the_flag():
+    saved = TrainConfig(image_size=64, checkpoint_dir="ck")
+    with pytest.raises(UserError, match="ck holds a run with --image-size 64, not 32"):
+        check_resumable(dataclasses.replace(saved, image_size=32), saved, log=print)
 
 
 def test_quality_measurements_are_refused_for_a_folder_of_pictures():

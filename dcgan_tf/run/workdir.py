@@ -116,7 +116,7 @@ def check_resumable(
     """Refuse to resume a run of another shape or mid-epoch order; note other changed settings."""
     if saved is None:  # e.g. the tutorial's own checkpoints
         return
-    for name in ("model", "noise_dim", "channels"):
+    for name in ("model", "noise_dim", "channels", "image_size"):
         if getattr(saved, name) != getattr(config, name):
             flag = "--" + name.replace("_", "-")
             raise UserError(
