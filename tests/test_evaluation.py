@@ -4,11 +4,11 @@ import json
 
 import numpy as np
 import pytest
-from conftest import synthetic_digits, write_idx
+from conftest import synthetic_digits, write_idx, write_mnist_dir
 
 from dcgan_tf.common.files import keep_marker, kept_below
 from dcgan_tf.evaluate import main as evaluate_main
-from dcgan_tf.evaluation.classifier import classifier_data, load_classifier
+from dcgan_tf.evaluation.classifier import classifier_data, load_classifier, train_classifier
 from dcgan_tf.evaluation.measure import (
     GeneratorSampler,
     QualityHook,
@@ -47,6 +47,14 @@ def test_the_bundle_keeps_the_held_out_images_and_how_it_was_trained(
     np.testing.assert_array_equal(classifier.reference, held_out)
     assert not {im.tobytes() for im in trained} & {im.tobytes() for im in held_out}
     assert classifier.info["trained_on"] == "600 of the test split (seed 0); the other 400 held out"
+
+
+def test_training_the_classifier_prints_one_progress_line_not_one_per_epoch(tmp_path, capsys):
+    data = write_mnist_dir(tmp_path / "mnist", train=64, test=32)
+    train_classifier("mnist", str(data), tmp_path / "c.keras", epochs=3, log=lambda _: None)
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 1
+    assert lines[0].startswith("Classifier mnist [####################] 3/3 accuracy ")
 
 
 def test_real_data_scores_far_better_than_uniform_noise(classifier):

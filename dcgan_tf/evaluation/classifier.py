@@ -21,6 +21,7 @@ from keras import layers
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic, write_atomic_with
+from dcgan_tf.common.progress import ProgressBar
 from dcgan_tf.data.sources import has_split, load_split
 from dcgan_tf.tutorial.dataset import to_model_range
 
@@ -87,6 +88,22 @@ class Classifier:
         logits = np.concatenate(logits).astype(np.float64)
         probs = np.exp(logits - logits.max(1, keepdims=True))
         return np.concatenate(features), probs / probs.sum(1, keepdims=True)
+
+
+class EpochsBar(keras.callbacks.Callback):
+    """Keras' fit on the project's progress bar: one line for the whole fit (redrawn in a
+    terminal or a notebook), not a line per epoch."""
+
+    def __init__(self, bar: ProgressBar, images_per_epoch: int) -> None:
+        super().__init__()
+        self.bar, self.images, self.values = bar, images_per_epoch, {}
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        self.values = {name: float(value) for name, value in (logs or {}).items()}
+        self.bar.update(epoch + 1, self.images, self.values)
+
+    def on_train_end(self, logs: dict | None = None) -> None:
+        self.bar.close(self.bar.total, self.values)
 
 
 def classifier_path(checkpoint_dir: str | Path, dataset: str) -> Path:
@@ -170,7 +187,10 @@ def train_classifier(
     )
     epochs = epochs or min(MAX_EPOCHS, math.ceil(TRAIN_IMAGES_SEEN / len(x_train)))
     log(f"Training the {dataset} classifier on {description}: {epochs} epoch(s)")
-    model.fit(to_model_range(x_train), y_train, batch_size=128, epochs=epochs, verbose=2)
+    bar = EpochsBar(ProgressBar(epochs, f"Classifier {dataset}"), len(x_train))
+    model.fit(
+        to_model_range(x_train), y_train, batch_size=128, epochs=epochs, verbose=0, callbacks=[bar]
+    )
     _, accuracy = model.evaluate(to_model_range(x_held), y_held, batch_size=500, verbose=0)
     log(f"Classifier accuracy on the {len(x_held)} held-out images: {accuracy:.4f}")
     if accuracy < ACCURACY_TARGET:
