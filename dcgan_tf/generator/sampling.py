@@ -158,7 +158,7 @@ def generate_pixels(
 def walk_image_bytes(noise_dim: int, channels: int, size: int) -> int:
     """Memory an S x S image of `interpolate` or its sweep takes: its noise (float64, then
     float32), its pixels, and its part of the grid and of the GIF's frames, (S + 2)^2 enlarged
-    3x each way (about 27 kB a 28 x 28 gray image)."""
+    3x each way (about 27 kB a gray MNIST digit)."""
     return 12 * noise_dim + (size * size + (size + 2) ** 2 * 29) * channels
 
 
