@@ -84,9 +84,10 @@ def run(args: argparse.Namespace) -> int:
     if args.num < 10:
         raise UserError(f"--num must be at least 10, got {args.num}")
     check_seed(args.seed)
-    # Before TensorFlow loads: the images (a memory map) and the memory their evaluation takes.
-    folders = locate_run(args)  # the run (of --checkpoint, if given), its config; outputs beside it
+    # The run (of --checkpoint, if given) and the config saved there; outputs go beside it.
+    folders = locate_run(args)
     run_config = folders.config or TrainConfig()
+    # Before TensorFlow loads: the images (a memory map) and the memory their evaluation takes.
     images = load_images(Path(args.images), run_config.image_size) if args.images else None
     count = args.num if images is None else len(images)
     request = f"--num {args.num}" if images is None else f"--images {args.images}"
