@@ -24,7 +24,7 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.signals import TrainingInterrupted
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.run.hooks import Hook
-from dcgan_tf.trained_run import TrainedRun, own_spec
+from dcgan_tf.trained_run import TrainedRun
 
 if TYPE_CHECKING:  # TensorFlow loads with the first training
     import keras
@@ -44,7 +44,7 @@ def load_images(
     data_dir: str | Path | None = None,
     channels: int = 1,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """The data `generate` trains on: uint8 images (N, 28, 28) and labels (N,). From the files
+    """The data `generate` trains on: uint8 images (N, S, S) and labels (N,). From the files
     in `data_dir` (offline: the IDX files or `mnist.npz`), else from tensorflow-datasets
     (downloaded once); `dataset="folder"` reads the pictures in `data_dir`."""
     from dcgan_tf.cli import import_tensorflow
@@ -69,10 +69,11 @@ def train(
     """Train as `python -m dcgan_tf.generate` does and return the run.
 
     `config` (default: `configure(**values)`; with both, `values` replace its fields). `images`:
-    uint8 (N, 28, 28) (and `labels` for a conditional model); default: the config's data, as
-    `generate` loads it. `generator` and `discriminator`: a Keras pair of your own instead of
-    `config.model`'s (the generator takes `config.noise_dim` noise, gives `config.model`'s
-    images; the discriminator gives one logit); a later call with the same pair resumes.
+    uint8 (N, S, S), S `config.image_size` (and `labels` for a conditional model); default: the
+    config's data, as `generate` loads it. `generator` and `discriminator`: a Keras pair of your
+    own instead of `config.model`'s (the generator takes `config.noise_dim` noise, gives
+    `config.model`'s images; the discriminator gives one logit); a later call with the same pair
+    resumes.
     `hooks`: `run/hooks.py` Hooks of your own, after the standard ones. `show`: each epoch's
     grid and the GIF in the cell's output (default: when in a notebook).
 
@@ -83,15 +84,19 @@ def train(
     from dcgan_tf.cli import import_tensorflow
     from dcgan_tf.common.notebook import in_notebook
     from dcgan_tf.generate import train_run
+    from dcgan_tf.run.folders import find_run
 
     import_tensorflow()  # quietly, before the hooks' modules bring it
+    from dcgan_tf.generator.sampling import own_spec
     from dcgan_tf.reporting.inline import InlineImages
 
     if config is None:
         config = TrainConfig.for_model(**values)
     elif values:
         config = dataclasses.replace(config, **values)
-    data = None if images is None else (checked_images(images, config.channels), labels)
+    if images is not None:
+        images = checked_images(images, config.channels, config.image_size)
+    data = None if images is None else (images, labels)
     spec = None
     if generator is not None or discriminator is not None:
         spec = own_spec(generator, discriminator, config)
@@ -105,13 +110,14 @@ def train(
             f"Interrupted at epoch {int(state.epoch) + 1}, step {int(state.step)}; saved in "
             f"{config.checkpoint_dir}. Call train() again to resume."
         )
-    return TrainedRun(state, config, latest_checkpoint(config.checkpoint_dir))
+    checkpoint = latest_checkpoint(config.checkpoint_dir)
+    return TrainedRun(state, config, checkpoint, find_run(config.checkpoint_dir))
 
 
-def checked_images(images: np.ndarray, channels: int) -> np.ndarray:
-    """`images` as the loop takes them: uint8 (N, 28, 28), or (N, 28, 28, 3) for RGB."""
+def checked_images(images: np.ndarray, channels: int, size: int) -> np.ndarray:
+    """`images` as the loop takes them: uint8 (N, S, S), or (N, S, S, 3) for RGB."""
     images = np.asarray(images)
-    shape = (28, 28) if channels == 1 else (28, 28, 3)
+    shape = (size, size) if channels == 1 else (size, size, 3)
     if images.dtype != np.uint8 or images.shape[1:] != shape or not len(images):
         expected = ", ".join(map(str, shape))
         raise UserError(

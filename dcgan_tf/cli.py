@@ -1,5 +1,6 @@
 """What every command shares: a quiet TensorFlow start, one-line errors with an exit status, and
-the one start of every command that draws from a trained run (`open_trained_run`)."""
+the flags of the commands that read a trained run (which they open with
+`trained_run.open_trained_run`)."""
 
 from __future__ import annotations
 
@@ -11,17 +12,13 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, NoReturn
+from typing import NoReturn
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.limits import check_seed, is_out_of_memory, out_of_memory_line
+from dcgan_tf.common.limits import is_out_of_memory, out_of_memory_line
 from dcgan_tf.config import MODELS
 from dcgan_tf.run.folders import RunFolders, find_run
-
-if TYPE_CHECKING:
-    from dcgan_tf.generator.sampling import TrainedRun
 
 
 class Parser(argparse.ArgumentParser):
@@ -134,33 +131,6 @@ def add_out_flag(parser: argparse.ArgumentParser, what: str) -> None:
 def locate_run(args: argparse.Namespace) -> RunFolders:
     """The run the checkpoint flags name and where its outputs go, before TensorFlow starts."""
     return find_run(args.checkpoint_dir, args.checkpoint)
-
-
-def open_trained_run(args: argparse.Namespace, folders: RunFolders | None = None) -> TrainedRun:
-    """The one start of every command that draws from a run: TensorFlow on the best device, and
-    the run the checkpoint flags name (`folders`, if the command located it already) loaded at
-    its newest, --checkpoint or --best checkpoint, the EMA generator when the run kept one."""
-    start_tensorflow()
-    from dcgan_tf.generator.sampling import TrainedRun
-
-    return TrainedRun.open(folders or locate_run(args), args.checkpoint, args.model, args.best)
-
-
-def open_walk(args: argparse.Namespace, images: int, ends: str) -> tuple[TrainedRun, Path]:
-    """The start of a walk (here, and the sweep): --rows and --steps (`ends`: what the two
-    columns at the ends are), --seed and the output folder checked before the checkpoint loads,
-    then the run opened, the walk's `images` within the memory, --label for its model."""
-    if args.rows < 1 or args.steps < 2:
-        raise UserError(f"--rows must be at least 1 and --steps at least 2 ({ends})")
-    check_seed(args.seed)
-    folders = locate_run(args)
-    out = folders.output_folder(args.out)
-    run = open_trained_run(args, folders)
-    from dcgan_tf.generator.sampling import check_walk_memory
-
-    check_walk_memory(run, args.rows, args.steps, images)
-    run.require_conditional(args.label is not None)
-    return run, out
 
 
 @functools.cache  # once a process: a GPU's settings cannot change once it is in use

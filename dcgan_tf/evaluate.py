@@ -2,12 +2,13 @@
 
     python -m dcgan_tf.evaluate                       # newest checkpoint in checkpoints/
     python -m dcgan_tf.evaluate --checkpoint checkpoints/ckpt-3 --num 10000
-    python -m dcgan_tf.evaluate --images samples.npy  # uint8 (N, 28, 28), e.g. from a sampler
+    python -m dcgan_tf.evaluate --images samples.npy  # uint8 (N, S, S), e.g. from a sampler
 
 Prints a table beside the real data's own numbers and writes metrics.json into the output folder
 of the run given (beside its checkpoint folder; --out to choose). The digit classifier is trained
 once per dataset (about 30 s on 2 CPU cores offline) and saved as
-CHECKPOINT_DIR/classifier-<dataset>.keras.
+CHECKPOINT_DIR/classifier-<dataset>.keras. A run's samples and classifier are the Python API's
+(`TrainedRun.samples`, `trained_run.classifier_file`).
 """
 
 from __future__ import annotations
@@ -26,7 +27,6 @@ from dcgan_tf.cli import (
     add_checkpoint_flags,
     add_out_flag,
     locate_run,
-    open_trained_run,
     path_arg,
     run_command,
     start_tensorflow,
@@ -37,6 +37,7 @@ from dcgan_tf.common.limits import check_seed, require_memory
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluation.metrics import BYTES_PER_SAMPLE
 from dcgan_tf.run.folders import RunFolders
+from dcgan_tf.trained_run import classifier_file, open_trained_run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--images",
         type=path_arg,
         metavar="NPY",
-        help="evaluate these uint8 (N, 28, 28) images instead",
+        help="evaluate these uint8 (N, S, S) images instead",
     )
     add("--num", type=int, default=10000, help="samples to draw (default: %(default)s)")
     add("--seed", type=int, default=0, help="seed of the sampled noise (default: %(default)s)")
@@ -83,28 +84,25 @@ def run(args: argparse.Namespace) -> int:
     if args.num < 10:
         raise UserError(f"--num must be at least 10, got {args.num}")
     check_seed(args.seed)
-    # Before TensorFlow loads: the images (a memory map) and the memory their evaluation takes.
-    images = load_images(Path(args.images)) if args.images else None
-    count = args.num if images is None else len(images)
-    request = f"--num {args.num}" if images is None else f"--images {args.images}"
-    require_memory(count * BYTES_PER_SAMPLE, f"{request}: evaluating {count} samples")
     # The run (of --checkpoint, if given) and the config saved there; outputs go beside it.
     folders = locate_run(args)
     run_config = folders.config or TrainConfig()
+    # Before TensorFlow loads: the images (a memory map) and the memory their evaluation takes.
+    images = load_images(Path(args.images), run_config.image_size) if args.images else None
+    count = args.num if images is None else len(images)
+    request = f"--num {args.num}" if images is None else f"--images {args.images}"
+    require_memory(count * BYTES_PER_SAMPLE, f"{request}: evaluating {count} samples")
     dataset = args.dataset or run_config.dataset
     data_dir = args.data_dir if args.data_dir is not None else run_config.data_dir
     if dataset == "folder":
         raise UserError("the quality metrics are for MNIST-like digits; pass --dataset mnist")
     out = folders.output_folder(args.out)
     start_tensorflow()
-    from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
+    from dcgan_tf.evaluation.classifier import load_or_train_classifier
     from dcgan_tf.evaluation.measure import evaluate_samples, format_table, real_data_metrics
 
     start = time.time()
-    # A checkpoint in the run's kept/ or best/ uses its run's classifier.
-    path = args.classifier or classifier_path(folders.checkpoints, dataset)
-    if args.classifier and not Path(args.classifier).exists():
-        raise UserError(f"--classifier {args.classifier}: no such file")
+    path = classifier_file(folders, dataset, args.classifier)
     samples, source = draw_samples(args, images, folders)  # first: a bad checkpoint fails at once
     classifier = load_or_train_classifier(path, dataset, data_dir)
     print(f"Evaluating {len(samples.images)} samples of {source}")
@@ -126,27 +124,27 @@ def run(args: argparse.Namespace) -> int:
 
 
 def draw_samples(args: argparse.Namespace, images: np.ndarray | None, folders: RunFolders):
-    """The images to evaluate (`images`, else the generator's), and where they came from."""
-    from dcgan_tf.evaluation.measure import GeneratorSampler, Samples
+    """The images to evaluate (`images`, else the run's samples), and where they came from."""
+    from dcgan_tf.evaluation.measure import Samples
 
     if images is not None:
         return Samples(images), args.images  # uint8: scaled a batch at a time
     run = open_trained_run(args, folders)
-    sampler = GeneratorSampler(run.state, run.config.channels)
-    return sampler.sample(args.num, args.seed), run.describe()
+    return run.samples(args.num, args.seed), run.describe()
 
 
-def load_images(path: Path) -> np.ndarray:
-    """uint8 (N, 28, 28) images from a .npy file, memory-mapped: read a batch at a time."""
+def load_images(path: Path, size: int) -> np.ndarray:
+    """uint8 (N, S, S) images, S `size`, from a .npy file, memory-mapped: read a batch at a
+    time."""
     try:
         images = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as err:
         raise UserError(f"--images {path}: not a readable .npy file ({err})") from None
     if not isinstance(images, np.ndarray):  # an .npz archive
         raise UserError(f"--images {path}: an .npz archive, not one .npy array")
-    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (size, size):
         raise UserError(
-            f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, 28, 28)"
+            f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, {size}, {size})"
         )
     if len(images) < 10:  # precision and recall need k=3 neighbours and then some
         raise UserError(f"--images {path}: {len(images)} images; at least 10 are needed")

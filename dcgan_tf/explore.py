@@ -19,8 +19,9 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from dcgan_tf.cli import Parser, add_checkpoint_flags, open_trained_run, path_arg, run_command
+from dcgan_tf.cli import Parser, add_checkpoint_flags, path_arg, run_command
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.trained_run import TrainedRun, open_trained_run
 
 DEFAULT_PORT = 8022
 
@@ -89,24 +90,23 @@ def build_server(args: argparse.Namespace):
     from dcgan_tf.explorer.engine import Engine, training_shots
     from dcgan_tf.explorer.server import ExplorerServer
 
-    folder = run.folders.checkpoints
-    classifier = load_classifier(args, run.config, folder)
-    engine = Engine(run.state, run.config, run.path, classifier, training_shots(folder))
+    classifier = load_classifier(args, run)
+    shots = training_shots(run.folders.checkpoints)
+    engine = Engine(run.state, run.config, run.checkpoint, classifier, shots)
     try:
         return ExplorerServer((args.host, args.port), Api(engine), args.verbose)
     except OSError as err:  # the port is taken, or the address is not this machine's
         raise UserError(f"cannot serve on {args.host}:{args.port}: {err.strerror or err}") from None
 
 
-def load_classifier(args: argparse.Namespace, config, folder: Path):
-    """The classifier of the readings, or None (--no-classifier, or images that are no digits)."""
+def load_classifier(args: argparse.Namespace, run: TrainedRun):
+    """The classifier of the readings (the run's, `TrainedRun.classifier`), or None
+    (--no-classifier, or images that are no digits)."""
+    config = run.config
     if args.no_classifier or config.dataset == "folder" or config.channels != 1:
         return None
-    from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
-
-    path = args.classifier or classifier_path(folder, config.dataset)
     try:
-        return load_or_train_classifier(path, config.dataset, config.data_dir)
+        return run.classifier(args.classifier)
     except UserError as err:  # no data to train it from, say: the pictures still help
         print(f"warning: no classifier readings: {err}", file=sys.stderr)
         return None

@@ -1,12 +1,13 @@
 """Command line: draw new images from a trained generator.
 
 python -m dcgan_tf.sample --num 16                        # one grid PNG: OUT/samples.png
-python -m dcgan_tf.sample --num 100 --format npy          # uint8 (100, 28, 28): OUT/samples.npy
+python -m dcgan_tf.sample --num 100 --format npy          # uint8 (100, S, S): OUT/samples.npy
 python -m dcgan_tf.sample --num 8 --format png            # OUT/samples/sample_0000.png ...
 python -m dcgan_tf.sample --label 7 --checkpoint-dir CK   # only sevens (cdcgan)
 python -m dcgan_tf.sample --by-style 8 --checkpoint-dir CK  # 10 digits x 8 styles (cdcgan)
 
-OUT is the output folder of the run given, beside its checkpoint folder (run/folders.py).
+OUT is the output folder of the run given, beside its checkpoint folder (run/folders.py). The
+images are the Python API's (`TrainedRun.image_parts`, `by_style`); this writes them.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import math
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,13 +25,13 @@ from dcgan_tf.cli import (
     add_checkpoint_flags,
     add_label_flag,
     locate_run,
-    open_trained_run,
     path_arg,
     run_command,
 )
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import check_output_file, check_writable_folder
 from dcgan_tf.common.limits import check_seed, require_disk, require_memory
+from dcgan_tf.trained_run import open_trained_run
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("grid", "png", "npy"),
         default="grid",
-        help="grid: one PNG; png: one file per image; npy: one uint8 (N, 28, 28) array",
+        help="grid: one PNG; png: one file per image; npy: one uint8 (N, S, S) array",
     )
     add(
         "--output",
@@ -71,10 +72,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 DEFAULT_OUTPUT = {"grid": "samples.png", "png": "samples", "npy": "samples.npy"}
-# Memory a grid cell takes while the grid is drawn: for each of its 30x30 pixels and channels,
+# Memory a grid cell takes while the grid is drawn: for each of its (S + 2)^2 pixels and channels,
 # 1 byte of grid, 3 and then 9 as it is enlarged 3x each way, 9 for the copy PNG encoding makes.
-GRID_CELL_BYTES = 22 * 30 * 30
-PNG_FILE_BYTES = 4096  # a 28x28 PNG fills one block of the disk
+GRID_CELL_BYTES = 22
+BLOCK_BYTES = 4096  # a small PNG still fills one block of the disk
 
 
 def run(args: argparse.Namespace) -> int:
@@ -90,67 +91,60 @@ def run(args: argparse.Namespace) -> int:
     run.require_conditional(args.label is not None or bool(args.by_style), "--label and --by-style")
     count = 10 * args.by_style if args.by_style else args.num
     request = f"--by-style {args.by_style}" if args.by_style else f"--num {args.num}"
-    channels = run.config.channels
-    check_room(kind, count, channels, output, request)
-    columns = None
+    size, channels = run.config.image_size, run.config.channels
+    check_room(kind, count, size, channels, output, request)
     if args.by_style:
-        noise, labels, columns = run.spec.grid_inputs(run.noise(args.by_style, args.seed))
-        parts = iter([run.pixels(noise, labels.numpy())])
+        parts = [run.by_style(args.by_style, args.seed)]
     else:
-        parts = pixel_parts(run, args)
-    written = write_samples(parts, count, kind, output, channels, columns)
-    print(f"Wrote {count} image(s) of {run.path} ({run.spec.name}) to {written}")
+        parts = run.image_parts(args.num, args.seed, args.label)
+    written = write_samples(parts, count, kind, output, (size, size, channels), args.by_style)
+    print(f"Wrote {count} image(s) of {run.checkpoint} ({run.spec.name}) to {written}")
     return 0
 
 
-def pixel_parts(run, args: argparse.Namespace) -> Iterator[np.ndarray]:
-    """The --num images in parts: only one part's noise and pixels are in memory at a time."""
-    from dcgan_tf.generator.sampling import digit_rows, noise_parts
-
-    done = 0
-    for noise in noise_parts(run.spec, args.num, run.config.noise_dim, args.seed):
-        labels = digit_rows(len(noise), args.label, done) if run.spec.conditional else None
-        yield run.pixels(noise, labels)
-        done += len(noise)
-
-
-def check_room(kind: str, count: int, channels: int, output: Path, request: str) -> None:
-    """Refuse up front what cannot fit: a grid is drawn in memory, .npy and PNGs go to disk."""
+def check_room(kind: str, count: int, size: int, channels: int, output: Path, request: str) -> None:
+    """Refuse up front what cannot fit, `count` images S x S x C: a grid is drawn in memory,
+    .npy and PNGs go to disk."""
+    pixels = size * size * channels
     if kind == "grid":
         what = f"{request}: a grid of {count} images"
-        require_memory(count * channels * GRID_CELL_BYTES, what, "use --format npy or png")
+        require_memory(
+            count * GRID_CELL_BYTES * (size + 2) ** 2 * channels, what, "use --format npy or png"
+        )
     elif kind == "npy":
-        require_disk(count * 28 * 28 * channels + 128, output.parent, f"{request}: {output}")
+        require_disk(count * pixels + 128, output.parent, f"{request}: {output}")
     else:
-        require_disk(count * PNG_FILE_BYTES, output, f"{request}: {count} PNG files in {output}")
+        png = max(BLOCK_BYTES, pixels)  # at most about its pixels, compressed
+        require_disk(count * png, output, f"{request}: {count} PNG files in {output}")
 
 
 def write_samples(
-    parts: Iterator[np.ndarray],
+    parts: Iterable[np.ndarray],
     count: int,
     kind: str,
     output: Path,
-    channels: int = 1,
+    shape: tuple[int, int, int],
     columns: int | None = None,
 ) -> Path:
-    """Write `count` uint8 images (N, 28, 28, C), coming in `parts`, as one grid, separate 28x28
-    PNGs, or one .npy (written through a memory map: never whole in memory)."""
+    """Write `count` uint8 images (S, S, C) = `shape` (gray ones with or without their channel
+    axis), coming in `parts`, as one grid (`columns` wide), separate PNGs (S, S) gray, or one
+    .npy (N, S, S) gray, written through a memory map: never whole in memory."""
     import imageio.v3 as iio
 
     from dcgan_tf.common.files import write_atomic, write_atomic_with
     from dcgan_tf.tutorial.images import save_image_grid
 
     if kind == "grid":
-        pixels = np.concatenate(list(parts))
+        pixels = np.concatenate([part.reshape(-1, *shape) for part in parts])
         return save_image_grid(pixels, output, columns or math.ceil(math.sqrt(count)))
-    shape = (count, 28, 28) if channels == 1 else (count, 28, 28, channels)  # (N, 28, 28) gray
+    saved = shape[:2] if shape[2] == 1 else shape  # gray: (N, S, S)
     if kind == "npy":
 
         def save(tmp: Path) -> None:
-            array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=shape)
+            array = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.uint8, shape=(count, *saved))
             done = 0
             for pixels in parts:
-                array[done : done + len(pixels)] = pixels.reshape(-1, *shape[1:])
+                array[done : done + len(pixels)] = pixels.reshape(-1, *saved)
                 done += len(pixels)
             array.flush()
             del array  # closes the map before the rename
@@ -158,7 +152,7 @@ def write_samples(
         return write_atomic_with(output, save)
     done = 0
     for pixels in parts:
-        for image in pixels.reshape(-1, *shape[1:]):
+        for image in pixels.reshape(-1, *saved):
             path = output / f"sample_{done:04d}.png"
             write_atomic(path, iio.imwrite("<bytes>", image, extension=".png"))
             done += 1

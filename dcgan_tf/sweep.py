@@ -10,6 +10,7 @@ sweep_dim<D>.gif (frame t: every row's t-th image, there and back).
 
 X changes (conditional models): the same noise down each column, the digit label 0 to 9 across
 the rows; writes sweep_labels.png and sweep_labels.gif (frame d: every column as digit d).
+The images are the Python API's `TrainedRun.sweep` and `label_sweep`.
 """
 
 from __future__ import annotations
@@ -17,21 +18,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
-import numpy as np
-
-from dcgan_tf.cli import (
-    Parser,
-    add_checkpoint_flags,
-    add_label_flag,
-    add_out_flag,
-    open_walk,
-    run_command,
-)
+from dcgan_tf.cli import Parser, add_checkpoint_flags, add_label_flag, add_out_flag, run_command
 from dcgan_tf.common.errors import UserError
-
-NORMAL_RANGE = 3.0  # a N(0, 1) dimension swept over +-3 standard deviations
+from dcgan_tf.trained_run import open_walk
 
 
 def build_parser(prog: str = "python -m dcgan_tf.interpolate sweep") -> argparse.ArgumentParser:
@@ -65,47 +55,22 @@ def main(argv: Sequence[str] | None = None, prog: str | None = None) -> int:
 def run(args: argparse.Namespace) -> int:
     # The Z sweep's images, and the label sweep's of a conditional model.
     run, out = open_walk(args, args.rows * (args.steps + 10), "the low and high ends")
-    from dcgan_tf.generator.sampling import digit_rows
+    from dcgan_tf.generator.sampling import save_walk, sweep_range
 
-    noise_dim, spec = run.config.noise_dim, run.spec
+    noise_dim = run.config.noise_dim
     if not 0 <= args.dim < noise_dim:
         raise UserError(f"--dim must be in 0..{noise_dim - 1} (--noise-dim {noise_dim})")
-    base = run.noise(args.rows, args.seed).numpy()
-    labels = digit_rows(args.rows, args.label) if spec.conditional else None
-    low, high = (-1.0, 1.0) if spec.uniform_noise else (-NORMAL_RANGE, NORMAL_RANGE)
-    noise = sweep_noise(base, args.dim, np.linspace(low, high, args.steps))
-    grid, gif = write_sweep(run, noise, labels, out / f"sweep_dim{args.dim}")
-    print(f"Wrote {grid} and {gif} (dimension {args.dim} from {low:g} to {high:g}, {run.path})")
-    if spec.conditional:
-        by_label = np.repeat(base[:, None, :], 10, axis=1)  # (rows, 10, D): same noise per row
-        grid, gif = write_sweep(run, by_label, np.arange(10), out / "sweep_labels", transpose=True)
+    low, high = sweep_range(run.spec)
+    pixels = run.sweep(args.dim, args.rows, args.steps, args.seed, args.label)
+    grid, gif = save_walk(pixels, out / f"sweep_dim{args.dim}", 150)
+    print(
+        f"Wrote {grid} and {gif} (dimension {args.dim} from {low:g} to {high:g}, {run.checkpoint})"
+    )
+    if run.spec.conditional:
+        pixels = run.label_sweep(args.rows, args.seed)  # (rows, 10): shown a column per row
+        grid, gif = save_walk(pixels, out / "sweep_labels", 150, transpose=True)
         print(f"Wrote {grid} and {gif} (digits 0-9 down, {args.rows} noise vectors across)")
     return 0
-
-
-def sweep_noise(base: np.ndarray, dim: int, values: np.ndarray) -> np.ndarray:
-    """(rows, D) base vectors -> (rows, steps, D): row r's vector with `dim` set to each value."""
-    noise = np.repeat(base[:, None, :], len(values), axis=1)
-    noise[:, :, dim] = values
-    return noise.astype(np.float32)
-
-
-def write_sweep(
-    run, noise: np.ndarray, labels: np.ndarray | None, stem: Path, transpose: bool = False
-) -> tuple[Path, Path]:
-    """A grid PNG of (rows, steps, D) noise, a row per base vector (or, `transpose`d, a column
-    per base vector), and a GIF whose frame t shows every base vector's t-th image.
-
-    `labels`: per row (rows,) for the Z sweep; per step (steps,) for the label sweep.
-    """
-    from dcgan_tf.generator.sampling import save_walk
-
-    rows, steps = noise.shape[:2]
-    flat_labels = None
-    if labels is not None:
-        flat_labels = np.tile(labels, rows) if transpose else np.repeat(labels, steps)
-    pixels = run.pixels(noise.reshape(rows * steps, -1), flat_labels)
-    return save_walk(pixels.reshape(rows, steps, *pixels.shape[1:]), stem, 150, transpose)
 
 
 if __name__ == "__main__":

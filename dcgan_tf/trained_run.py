@@ -1,13 +1,16 @@
-"""A trained run in Python: draw its digits, show a grid, walk its latent space, measure it,
-export it. `open_run(checkpoint_dir)` loads one; the Python API's `train` returns one.
+"""A trained run: the one object the Python API and every command draw through. Its images, a
+grid, walks of its latent space, its evaluation and its export; `open_run(checkpoint_dir)` opens
+one from Python, `open_trained_run(args)` from a command's checkpoint flags, and the API's `train`
+returns one.
 
-Every method calls what the commands call (`generator/sampling.py`, `evaluation/`, `export.py`):
-`run.images(16, seed=3)` are the pixels of `python -m dcgan_tf.sample --num 16 --seed 3
---format npy`.
+The commands are thin over it: `python -m dcgan_tf.sample --num 16 --seed 3 --format npy` saves
+`run.images(16, seed=3)`, `interpolate` saves `run.interpolate(...)` for each method, `sweep` its
+`sweep` and `label_sweep`, `evaluate` measures its `samples`, `export` writes its `export_into`.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import math
 from dataclasses import dataclass
@@ -16,56 +19,59 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from dcgan_tf.cli import import_tensorflow
+from dcgan_tf.cli import locate_run, start_tensorflow
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.config import TrainConfig
+from dcgan_tf.common.limits import check_seed
+from dcgan_tf.generator.drawing import TrainedGenerator
+from dcgan_tf.run.folders import RunFolders, find_run
 
 if TYPE_CHECKING:  # TensorFlow loads with the first run
     import keras
     from PIL.Image import Image
 
-    from dcgan_tf.run.state import GanState
-
-METHODS = ("linear", "slerp")
+    from dcgan_tf.evaluation.classifier import Classifier
+    from dcgan_tf.evaluation.measure import Samples
 
 
 @dataclass
-class TrainedRun:
-    """A run's state (models, counters) and config; `checkpoint`: where it was loaded or saved;
-    `folder`: the run's checkpoint folder (its digit classifier's), default the config's."""
+class TrainedRun(TrainedGenerator):
+    """A run's state (models, counters) and config at `checkpoint`, drawing as its
+    `TrainedGenerator` (images, by_style, interpolate, sweep, label_sweep; generator/drawing.py);
+    `folders`: where the run is (its checkpoint folder, its digit classifier's) and where what
+    the commands draw from it goes by default (`folders.out`)."""
 
-    state: GanState
-    config: TrainConfig
-    checkpoint: str | None = None
-    folder: str | Path | None = None
+    folders: RunFolders
+
+    @classmethod
+    def open(
+        cls,
+        folders: RunFolders,
+        checkpoint: str | None = None,
+        best: bool = False,
+        model: str | None = None,
+        generator: keras.Model | None = None,
+        discriminator: keras.Model | None = None,
+    ) -> TrainedRun:
+        """The run in `folders` at its newest checkpoint (or at `checkpoint`, or with `best` at
+        its lowest FID), the moving average's generator when it kept one; another `model` type
+        is an error. A run of your own models restores into the same `generator` and
+        `discriminator` (built the same way). TensorFlow must be started (`open_run` does)."""
+        from dcgan_tf.generator.sampling import load_run
+
+        models = (generator, discriminator)
+        state, config, path = load_run(folders.checkpoints, checkpoint, model, best, models)
+        return cls(state, config, path, folders)
 
     def __repr__(self) -> str:
         return (
-            f"TrainedRun({self.state.spec.name}, epoch {int(self.state.epoch)}, step "
+            f"TrainedRun({self.spec.name}, epoch {int(self.state.epoch)}, step "
             f"{int(self.state.step)}, checkpoint {self.checkpoint})"
         )
 
-    @property
-    def generator(self) -> keras.Model:
-        """The generator that draws every image: the moving average's when the run kept one."""
-        return self.state.image_generator
-
-    @property
-    def step(self) -> int:
-        return int(self.state.step)
-
-    def images(self, num: int = 16, seed: int = 0, label: int | None = None) -> np.ndarray:
-        """`num` new uint8 images, (num, 28, 28) gray or (num, 28, 28, 3) RGB; the same `seed`,
-        the same images. A conditional model draws the digits 0-9 in turn, or only `label`."""
-        from dcgan_tf.generator.sampling import digit_rows, generate_pixels, noise_parts
-
-        self.check_label(label)
-        parts, done = [], 0
-        for noise in noise_parts(self.state.spec, num, self.config.noise_dim, seed):
-            labels = digit_rows(len(noise), label, done) if self.state.spec.conditional else None
-            parts.append(generate_pixels(self.state, noise, labels, self.config.channels))
-            done += len(noise)
-        return squeeze_gray(np.concatenate(parts))
+    def describe(self) -> str:
+        """'CK/ckpt-3 (dcgan, epoch 3, step 12)'."""
+        epoch = int(self.state.epoch)
+        return f"{self.checkpoint} ({self.spec.name}, epoch {epoch}, step {self.step})"
 
     def grid(
         self, num: int = 16, seed: int = 0, columns: int | None = None, label: int | None = None
@@ -73,29 +79,23 @@ class TrainedRun:
         """`images(num, seed, label)` as one picture (a notebook shows it inline)."""
         return picture(self.images(num, seed, label), columns or math.ceil(math.sqrt(num)))
 
-    def interpolate(
-        self,
-        rows: int = 4,
-        steps: int = 10,
-        method: str = "slerp",
-        seed: int = 0,
-        label: int | None = None,
-    ) -> np.ndarray:
-        """uint8 images (rows, steps, 28, 28): each row walks from one random point of the
-        latent space to another, `linear`ly or along the sphere (`slerp`); `interpolate`'s
-        endpoints for the same seed. `picture(run.interpolate())` shows them."""
-        from dcgan_tf.generator.sampling import digit_rows, draw_noise, generate_pixels, lerp, slerp
+    def samples(self, num: int, seed: int = 0) -> Samples:
+        """`num` samples as the quality metrics take them (`evaluation/measure.py`)."""
+        from dcgan_tf.evaluation.measure import GeneratorSampler
 
-        if method not in METHODS or rows < 1 or steps < 2:
-            raise UserError(f"method is one of {METHODS}, rows at least 1 and steps at least 2")
-        self.check_label(label)
-        spec, noise_dim = self.state.spec, self.config.noise_dim
-        ends = draw_noise(spec, 2 * rows, noise_dim, seed).numpy()
-        walk = slerp if method == "slerp" else lerp
-        noise = np.concatenate([walk(ends[r], ends[rows + r], steps) for r in range(rows)])
-        labels = np.repeat(digit_rows(rows, label), steps) if spec.conditional else None
-        pixels = generate_pixels(self.state, noise.astype(np.float32), labels, self.config.channels)
-        return squeeze_gray(pixels.reshape(rows, steps, *pixels.shape[1:]))
+        return GeneratorSampler(self.state, self.config.channels).sample(num, seed)
+
+    def classifier(
+        self, classifier: str | Path | None = None, data_dir: str | None = None
+    ) -> Classifier:
+        """The digit classifier the run is measured with: `classifier` (a .keras bundle), else
+        the run's own (`classifier_file`), trained there first from `data_dir` (default: the
+        run's data) if it is missing."""
+        from dcgan_tf.evaluation.classifier import load_or_train_classifier
+
+        dataset = self.config.dataset
+        path = classifier_file(self.folders, dataset, classifier)
+        return load_or_train_classifier(path, dataset, data_dir or self.config.data_dir)
 
     def evaluate(
         self,
@@ -105,43 +105,85 @@ class TrainedRun:
         classifier: str | Path | None = None,
     ) -> dict:
         """FID, classifier score, precision, recall, coverage and digit shares of `num` samples,
-        as `python -m dcgan_tf.evaluate` measures them: with the digit classifier `classifier`
-        (a .keras bundle), by default the run's, trained once into its checkpoint folder from
-        `data_dir` (default: the run's data)."""
-        from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
-        from dcgan_tf.evaluation.measure import GeneratorSampler, evaluate_samples
+        as `python -m dcgan_tf.evaluate` measures them, with `classifier(classifier, data_dir)`."""
+        from dcgan_tf.evaluation.measure import evaluate_samples
 
         if num < 10:
             raise UserError(f"num must be at least 10, got {num}")
-        config = self.config
-        if classifier is not None and not Path(classifier).exists():
-            raise UserError(f"classifier {classifier}: no such file")
-        folder = self.folder or config.checkpoint_dir
-        path = classifier or classifier_path(folder, config.dataset)
-        measure = load_or_train_classifier(path, config.dataset, data_dir or config.data_dir)
-        samples = GeneratorSampler(self.state, config.channels).sample(num, seed)
-        return evaluate_samples(samples, measure)
+        measure = self.classifier(classifier, data_dir)
+        return evaluate_samples(self.samples(num, seed), measure)
 
     def export(self, out: str | Path) -> Path:
-        """The generator as `python -m dcgan_tf.export` writes it: a SavedModel (noise in,
-        uint8 images out), a .keras file and export.json, into `out`."""
-        from dcgan_tf.export import export_run
+        """The generator as `python -m dcgan_tf.export` writes it into `out` (a new folder or an
+        earlier export's, replaced whole at the end): a SavedModel (noise in, uint8 images out),
+        a .keras file and export.json (`generator/exporting.py`)."""
+        from dcgan_tf.generator.exporting import export_folder
+
+        with export_folder(out) as target:
+            return self.export_into(target)
+
+    def export_into(self, target: Path) -> Path:
+        """`export` into `target`, whose lock the caller holds (`export_folder`)."""
+        from dcgan_tf.generator.exporting import export_into
 
         state = dataclasses.replace(self.state, generator=self.generator)  # the EMA one if kept
-        return export_run(state, self.config, out)
-
-    def check_label(self, label: int | None) -> None:
-        if label is not None and not self.state.spec.conditional:
-            raise UserError(f"a {self.state.spec.name!r} model takes no label")
+        return export_into(state, self.config, target)
 
 
-def squeeze_gray(pixels: np.ndarray) -> np.ndarray:
-    """(N, 28, 28, 1) -> (N, 28, 28), as `sample --format npy` saves gray images."""
-    return pixels[..., 0] if pixels.shape[-1] == 1 else pixels
+def open_run(
+    checkpoint_dir: str | Path = "checkpoints",
+    checkpoint: str | None = None,
+    best: bool = False,
+    generator: keras.Model | None = None,
+    discriminator: keras.Model | None = None,
+) -> TrainedRun:
+    """The run in `checkpoint_dir` at its newest checkpoint (or at `checkpoint`, or with `best`
+    at its lowest FID), as the commands open it. A run of your own models: pass the same
+    `generator` and `discriminator` (built the same way); the checkpoint restores into them."""
+    start_tensorflow()
+    folders = find_run(checkpoint_dir, checkpoint)
+    return TrainedRun.open(folders, checkpoint, best, None, generator, discriminator)
+
+
+def open_trained_run(args: argparse.Namespace, folders: RunFolders | None = None) -> TrainedRun:
+    """The one start of every command that draws from a run: TensorFlow on the best device, and
+    the run the checkpoint flags name (`folders`, if the command located it already) opened at
+    its newest, --checkpoint or --best checkpoint, of the --model type if given."""
+    start_tensorflow()
+    folders = folders or locate_run(args)
+    return TrainedRun.open(folders, args.checkpoint, args.best, args.model)
+
+
+def open_walk(args: argparse.Namespace, images: int, ends: str) -> tuple[TrainedRun, Path]:
+    """The start of a walk (`interpolate`, the sweep): --rows and --steps (`ends`: what the two
+    columns at the ends are), --seed and the output folder checked before the checkpoint loads,
+    then the run opened, the walk's `images` within the memory, --label for its model."""
+    from dcgan_tf.generator.sampling import check_walk_memory
+
+    if args.rows < 1 or args.steps < 2:
+        raise UserError(f"--rows must be at least 1 and --steps at least 2 ({ends})")
+    check_seed(args.seed)
+    folders = locate_run(args)
+    out = folders.output_folder(args.out)
+    run = open_trained_run(args, folders)
+    check_walk_memory(run.config, args.rows, args.steps, images)
+    run.require_conditional(args.label is not None, "--label")
+    return run, out
+
+
+def classifier_file(folders: RunFolders, dataset: str, given: str | Path | None = None):
+    """The digit classifier a run is measured with: `given` (it must exist), else the run's
+    own, CHECKPOINT_DIR/classifier-<dataset>.keras (a checkpoint in kept/ or best/: its run's),
+    which `load_or_train_classifier` trains there on first use."""
+    from dcgan_tf.evaluation.classifier import classifier_path
+
+    if given is not None and not Path(given).exists():
+        raise UserError(f"--classifier {given}: no such file")
+    return given if given is not None else classifier_path(folders.checkpoints, dataset)
 
 
 def picture(images: np.ndarray, columns: int | None = None) -> Image:
-    """uint8 images (N, 28, 28[, 3]) or (rows, columns, 28, 28[, 3]) as one PIL picture, on white,
+    """uint8 images (N, S, S[, 3]) or rows of them (R, K, S, S[, 3]) as one PIL picture, on white,
     three times enlarged (the tutorial's grid)."""
     from PIL import Image
 
@@ -154,61 +196,3 @@ def picture(images: np.ndarray, columns: int | None = None) -> Image:
         images = images.reshape(-1, *images.shape[2:])
     images = images[..., None] if gray else images
     return Image.fromarray(image_grid(images, columns or math.ceil(math.sqrt(len(images)))))
-
-
-def open_run(
-    checkpoint_dir: str | Path = "checkpoints",
-    checkpoint: str | None = None,
-    best: bool = False,
-    generator: keras.Model | None = None,
-    discriminator: keras.Model | None = None,
-) -> TrainedRun:
-    """The run in `checkpoint_dir` at its newest checkpoint (or at `checkpoint`, or with `best`
-    at its lowest FID), as the commands load it. A run of your own models: pass the same
-    `generator` and `discriminator` (built the same way); the checkpoint restores into them."""
-    import_tensorflow()
-    from dcgan_tf.generator.sampling import load_run, warn
-    from dcgan_tf.options.devices import select_device
-
-    select_device("auto")
-    # The run's folder, as `evaluate` finds it (a checkpoint --keep-every kept: its run's).
-    folder = Path(checkpoint).parent if checkpoint else Path(checkpoint_dir)
-    folder = folder.parent if folder.name == "kept" else folder
-    if generator is None and discriminator is None:
-        try:
-            state, config, path = load_run(checkpoint_dir, checkpoint, best=best)
-        except KeyError as err:  # a model name of no MODEL_SPECS: a pair of the user's own
-            raise UserError(
-                f"{checkpoint_dir} holds a run of models of your own ({err}); pass the same "
-                "generator= and discriminator="
-            ) from None
-        return TrainedRun(state, config, path, folder)
-    from dcgan_tf.config import load_saved_config
-    from dcgan_tf.run.best import best_checkpoint
-    from dcgan_tf.run.checkpoints import restore
-    from dcgan_tf.run.recovery import newest_intact
-    from dcgan_tf.run.state import build_state_for
-
-    path = checkpoint or (best_checkpoint(checkpoint_dir) if best else None)
-    path = path or newest_intact(checkpoint_dir, warn)
-    if path is None:
-        raise UserError(f"no checkpoint in {checkpoint_dir}; train first")
-    config = load_saved_config(Path(path).parent) or TrainConfig()
-    state = build_state_for(config, own_spec(generator, discriminator, config))
-    restore(state, path)
-    return TrainedRun(state, config, path, folder)
-
-
-def own_spec(generator: keras.Model | None, discriminator: keras.Model | None, config: TrainConfig):
-    """The `ModelSpec` of a Keras pair of your own, checked against `config`'s noise size."""
-    from dcgan_tf.models.specs import spec_of_models
-
-    if generator is None or discriminator is None:
-        raise UserError("give both models of your own: generator= and discriminator=")
-    noise_dim = generator.inputs[0].shape[-1] if generator.inputs else None
-    if noise_dim != config.noise_dim:
-        raise UserError(
-            f"the generator takes noise of size {noise_dim}, the config's noise_dim is "
-            f"{config.noise_dim}; build it with keras.Input(({config.noise_dim},))"
-        )
-    return spec_of_models(generator, discriminator, like=config.model)

@@ -2,11 +2,13 @@
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import imageio.v3 as iio
 import keras
 import numpy as np
 import pytest
@@ -199,3 +201,104 @@ def test_export_writes_the_generator_that_draws_the_images(tmp_path):
     drawn = np.asarray(run.generator(noise, training=False))  # the moving average
     assert not np.allclose(drawn, np.asarray(run.state.generator(noise, training=False)))
     np.testing.assert_allclose(np.asarray(exported(noise, training=False)), drawn, atol=1e-6)
+
+
+def test_a_command_on_a_run_of_your_own_models_says_in_one_line_to_open_it_from_python(
+    tmp_path, capsys
+):
+    from dcgan_tf.sample import main as sample_main
+
+    images, _ = synthetic_digits(16)
+    config = tiny_config(tmp_path, noise_dim=NOISE, steps=1)
+    dcgan_tf.train(config, images, generator=tiny_generator(), discriminator=tiny_discriminator())
+    capsys.readouterr()
+    assert sample_main(["--checkpoint-dir", config.checkpoint_dir, "--num", "2"]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = err.splitlines()
+    assert line.startswith(f"error: {tmp_path / 'ck' / 'ckpt-1'} holds a run of models of your own")
+    assert "dcgan_tf.open_run(CHECKPOINT_DIR, generator=..., discriminator=...)" in line
+
+
+def test_open_run_without_your_models_says_how_to_open_the_run(tmp_path):
+    images, _ = synthetic_digits(16)
+    config = tiny_config(tmp_path, noise_dim=NOISE, steps=1)
+    dcgan_tf.train(config, images, generator=tiny_generator(), discriminator=tiny_discriminator())
+    with pytest.raises(UserError) as refused:
+        dcgan_tf.open_run(config.checkpoint_dir)
+    assert "open_run(CHECKPOINT_DIR, generator=..., discriminator=...)" in str(refused.value)
+
+
+def test_the_commands_open_a_run_as_the_python_apis_trained_run(tmp_path):
+    from dcgan_tf import trained_run
+    from dcgan_tf.sample import build_parser
+
+    images, _ = synthetic_digits(16)
+    config = tiny_config(tmp_path, steps=1)
+    dcgan_tf.train(config, images)
+    args = build_parser().parse_args(["--checkpoint-dir", config.checkpoint_dir])
+    run = trained_run.open_trained_run(args)
+    assert isinstance(run, dcgan_tf.TrainedRun)
+    assert run.checkpoint == str(tmp_path / "ck" / "ckpt-1")
+
+
+def test_a_checkpoint_in_best_is_evaluated_with_its_runs_classifier_as_the_command_does(
+    tmp_path, classifier_bundle
+):
+    images, _ = synthetic_digits(16)
+    config = tiny_config(tmp_path, noise_dim=NOISE, steps=1)
+    dcgan_tf.train(config, images, generator=tiny_generator(), discriminator=tiny_discriminator())
+    ck = tmp_path / "ck"
+    (ck / "best").mkdir()
+    for file in [*ck.glob("ckpt-1.*"), ck / "config.json"]:  # as --eval-every keeps it
+        shutil.copy(file, ck / "best" / file.name)
+    for suffix in (".keras", ".json", ".reference.npz"):  # the run's classifier, in CK
+        shutil.copy(classifier_bundle.with_suffix(suffix), ck / f"classifier-mnist{suffix}")
+    models = {"generator": tiny_generator(), "discriminator": tiny_discriminator()}
+    run = dcgan_tf.open_run(ck, str(ck / "best" / "ckpt-1"), **models)
+    expected = run.evaluate(num=20, seed=1, classifier=classifier_bundle)
+    measured = run.evaluate(num=20, seed=1, data_dir=str(tmp_path / "no-data"))  # none trained
+    assert measured["fid"] == pytest.approx(expected["fid"])
+    assert not (ck / "best" / "classifier-mnist.keras").exists()
+
+
+@pytest.fixture(scope="module")
+def conditional_run(tmp_path_factory) -> Path:
+    """A saved (untrained) carpedm20 run, the conditional model of uniform noise."""
+    from dcgan_tf.config import TrainConfig, save_config
+    from dcgan_tf.run.checkpoints import make_manager
+    from dcgan_tf.run.state import build_state
+
+    folder = tmp_path_factory.mktemp("carpedm20")
+    make_manager(build_state(NOISE, 1e-3, seed=0, model="carpedm20"), folder).save()
+    config = TrainConfig(model="carpedm20", noise_dim=NOISE, out=str(folder / "out"))
+    save_config(config, folder)
+    return folder
+
+
+def test_the_sweep_command_writes_the_sweep_and_label_sweep_of_the_trained_run(
+    conditional_run, tmp_path
+):
+    from dcgan_tf.sweep import main as sweep_main
+
+    flags = ["--dim", "2", "--rows", "2", "--steps", "3", "--seed", "5", "--label", "4"]
+    flags += ["--checkpoint-dir", str(conditional_run), "--out", str(tmp_path)]
+    assert sweep_main(flags) == 0
+    run = dcgan_tf.open_run(conditional_run)
+    swept = run.sweep(dim=2, rows=2, steps=3, seed=5, label=4)
+    assert swept.shape == (2, 3, 28, 28)
+    np.testing.assert_array_equal(iio.imread(tmp_path / "sweep_dim2.png"), dcgan_tf.picture(swept))
+    by_label = run.label_sweep(rows=2, seed=5)  # (rows, 10): the PNG shows a column per row
+    grid = dcgan_tf.picture(by_label.swapaxes(0, 1))
+    np.testing.assert_array_equal(iio.imread(tmp_path / "sweep_labels.png"), grid)
+
+
+def test_by_style_is_the_grid_of_sample_by_style(conditional_run, tmp_path):
+    from dcgan_tf.sample import main as sample_main
+
+    output = tmp_path / "styles.png"
+    flags = ["--by-style", "3", "--seed", "2", "--output", str(output)]
+    assert sample_main(["--checkpoint-dir", str(conditional_run), *flags]) == 0
+    styles = dcgan_tf.open_run(conditional_run).by_style(3, seed=2)
+    assert styles.shape == (10, 3, 28, 28)
+    np.testing.assert_array_equal(iio.imread(output), dcgan_tf.picture(styles))

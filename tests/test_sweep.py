@@ -6,11 +6,10 @@ import numpy as np
 import pytest
 
 from dcgan_tf.config import TrainConfig, save_config
-from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run
+from dcgan_tf.generator.sampling import draw_noise, generate_pixels, load_run, sweep_noise
 from dcgan_tf.interpolate import main as interpolate_main
 from dcgan_tf.run.checkpoints import make_manager
 from dcgan_tf.run.state import build_state
-from dcgan_tf.sweep import sweep_noise
 
 
 @pytest.fixture(scope="module")

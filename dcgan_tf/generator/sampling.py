@@ -1,14 +1,15 @@
-"""Using a trained generator: load it from a run's checkpoint (`TrainedRun`, the one start of every
-command that draws from a run), draw noise, make images, and walk the latent space between two
-points (linearly or along the sphere)."""
+"""Using a trained generator, below the Python API's `TrainedRun` (trained_run.py), which every
+command draws through: load a run's state from its checkpoint (`load_run`; a run of your own
+Keras models with them), draw noise, make images, and the noise of the latent walks (linearly or
+along the sphere, one dimension swept)."""
 
 from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -16,60 +17,12 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic_with
 from dcgan_tf.common.limits import require_memory
 from dcgan_tf.config import TrainConfig, load_saved_config
-from dcgan_tf.models.specs import ModelSpec
+from dcgan_tf.models.specs import MODEL_SPECS, ModelSpec, spec_of_models
 from dcgan_tf.run.best import best_checkpoint
 from dcgan_tf.run.checkpoints import checkpoint_model, restore
-from dcgan_tf.run.folders import RunFolders
 from dcgan_tf.run.recovery import damage, newest_intact
-from dcgan_tf.run.state import GanState, build_state
+from dcgan_tf.run.state import GanState, build_state, build_state_for
 from dcgan_tf.tutorial.images import image_grid, save_image_grid
-
-
-@dataclass(frozen=True)
-class TrainedRun:
-    """A run's generator loaded from one of its checkpoints, with where the run is and where what
-    is drawn from it goes by default (`folders.out`)."""
-
-    folders: RunFolders
-    state: GanState  # its generator is the EMA one when the run kept one
-    config: TrainConfig  # the checkpoint's: the model's shape (noise size, channels)
-    path: str  # the checkpoint restored
-
-    @classmethod
-    def open(
-        cls,
-        folders: RunFolders,
-        checkpoint: str | None = None,
-        expected_model: str | None = None,
-        best: bool = False,
-    ) -> TrainedRun:
-        """The run in `folders` at its newest checkpoint, `checkpoint` or its best (`load_run`)."""
-        return cls(folders, *load_run(folders.checkpoints, checkpoint, expected_model, best))
-
-    @property
-    def spec(self) -> ModelSpec:
-        return self.state.spec
-
-    def describe(self) -> str:
-        """'CK/ckpt-3 (dcgan, epoch 3, step 12)'."""
-        state = self.state
-        return f"{self.path} ({self.spec.name}, epoch {int(state.epoch)}, step {int(state.step)})"
-
-    def require_conditional(self, asked: bool, flags: str = "--label") -> None:
-        """`flags` (given when `asked`) draw chosen digits: only a conditional model takes them."""
-        if asked and not self.spec.conditional:
-            verb = "need" if " and " in flags else "needs"
-            raise UserError(
-                f"{self.path} holds a {self.spec.name!r} model; {flags} {verb} cdcgan or carpedm20"
-            )
-
-    def noise(self, count: int, seed: int) -> tf.Tensor:
-        """`count` noise vectors of this model, the same for the same seed (`draw_noise`)."""
-        return draw_noise(self.spec, count, self.config.noise_dim, seed)
-
-    def pixels(self, noise, labels: np.ndarray | None = None) -> np.ndarray:
-        """uint8 images (N, 28, 28, channels) of `noise` (and labels), as `generate_pixels`."""
-        return generate_pixels(self.state, noise, labels, self.config.channels)
 
 
 def load_run(
@@ -77,6 +30,7 @@ def load_run(
     checkpoint: str | None = None,
     expected_model: str | None = None,
     best: bool = False,
+    models: tuple[keras.Model | None, keras.Model | None] = (None, None),
 ) -> tuple[GanState, TrainConfig, str]:
     """The state of a run's newest checkpoint (or of `checkpoint`, or with `best` of its
     best-FID checkpoint), its config and its path.
@@ -84,6 +38,8 @@ def load_run(
     A damaged newest checkpoint is skipped with a warning; a damaged `checkpoint` is an error.
     The config saved beside the checkpoint says the model's shape; a checkpoint without one (the
     tutorial's) is the tutorial's DCGAN. With `expected_model`, another model type is an error.
+    A run of your own Keras models (saved as `custom`) restores into `models`, the (generator,
+    discriminator) built as they were trained; without them it is an error saying so.
     A run trained with --ema-decay comes back with its EMA generator as `state.generator`.
     """
     if best and checkpoint:
@@ -108,19 +64,42 @@ def load_run(
     model = checkpoint_model(path)
     if expected_model and model != expected_model:
         raise UserError(f"{path} holds a {model!r} model, not {expected_model!r} (--model)")
-    state = build_state(
-        config.noise_dim,
-        config.learning_rate,
-        config.seed,
-        model,
-        config.channels,
-        ema=config.ema_decay > 0,
-        spectral_norm=config.spectral_norm,  # the discriminator restores with its own layers
-    )
+    if models != (None, None):
+        state = build_state_for(config, own_spec(*models, config))
+    elif model not in MODEL_SPECS:
+        raise UserError(
+            f"{path} holds a run of models of your own ({model!r}); open it from Python with "
+            "the same models: dcgan_tf.open_run(CHECKPOINT_DIR, generator=..., discriminator=...)"
+        )
+    else:
+        state = build_state(
+            config.noise_dim,
+            config.learning_rate,
+            config.seed,
+            model,
+            config.channels,
+            ema=config.ema_decay > 0,
+            spectral_norm=config.spectral_norm,  # the discriminator restores with its own layers
+        )
     restore(state, path)
     if state.generator_ema is not None:  # every use of a trained run samples the average
         state.generator = state.generator_ema
     return state, config, path
+
+
+def own_spec(
+    generator: keras.Model | None, discriminator: keras.Model | None, config: TrainConfig
+) -> ModelSpec:
+    """The `ModelSpec` of a Keras pair of your own, checked against `config`'s noise size."""
+    if generator is None or discriminator is None:
+        raise UserError("give both models of your own: generator= and discriminator=")
+    noise_dim = generator.inputs[0].shape[-1] if generator.inputs else None
+    if noise_dim != config.noise_dim:
+        raise UserError(
+            f"the generator takes noise of size {noise_dim}, the config's noise_dim is "
+            f"{config.noise_dim}; build it with keras.Input(({config.noise_dim},))"
+        )
+    return spec_of_models(generator, discriminator, like=config.model)
 
 
 def warn(line: str) -> None:
@@ -159,7 +138,7 @@ def generate_pixels(
     channels: int = 1,
     batch_size: int = 500,
 ) -> np.ndarray:
-    """uint8 images (N, 28, 28, channels) from the generator, in batches; labels for cdcgan."""
+    """uint8 images (N, S, S, channels) from the generator, in batches; labels for cdcgan."""
     if state.spec.conditional and labels is None:
         raise UserError("this conditional model needs a label per image")
     if labels is not None and not state.spec.conditional:
@@ -176,27 +155,29 @@ def generate_pixels(
     return np.concatenate(images)
 
 
-def walk_image_bytes(noise_dim: int, channels: int) -> int:
-    """Memory an image of `interpolate` or its sweep takes: its noise (float64, then float32),
-    its pixels, and its part of the grid and of the GIF's frames, enlarged 3x each way (about
-    27 kB a gray image)."""
-    return 12 * noise_dim + (28 * 28 + 30 * 30 * 29) * channels
+def walk_image_bytes(noise_dim: int, channels: int, size: int) -> int:
+    """Memory an S x S image of `interpolate` or its sweep takes: its noise (float64, then
+    float32), its pixels, and its part of the grid and of the GIF's frames, (S + 2)^2 enlarged
+    3x each way (about 27 kB a gray MNIST digit)."""
+    return 12 * noise_dim + (size * size + (size + 2) ** 2 * 29) * channels
 
 
-def check_walk_memory(run: TrainedRun, rows: int, steps: int, images: int) -> None:
+def check_walk_memory(config: TrainConfig, rows: int, steps: int, images: int) -> None:
     """Refuse up front a walk of `images` (--rows x --steps, and more) that cannot fit."""
-    need = images * walk_image_bytes(run.config.noise_dim, run.config.channels)
+    need = images * walk_image_bytes(config.noise_dim, config.channels, config.image_size)
     require_memory(need, f"--rows {rows} x --steps {steps}: {images} images")
 
 
 def save_walk(
     pixels: np.ndarray, stem: Path, duration: int, transpose: bool = False
 ) -> tuple[Path, Path]:
-    """A walk's images, (rows, steps, 28, 28, C), as `stem`.png, a grid with a row per walk
-    (`transpose`: a column per walk), and `stem`.gif, whose frame t shows every walk's t-th
-    image, there and back again (a seamless loop), `duration` ms a frame."""
+    """A walk's images, (rows, steps, S, S) gray or (rows, steps, S, S, C), as `stem`.png, a
+    grid with a row per walk (`transpose`: a column per walk), and `stem`.gif, whose frame t
+    shows every walk's t-th image, there and back again (a seamless loop), `duration` ms a
+    frame."""
     import imageio.v3 as iio
 
+    pixels = pixels[..., None] if pixels.ndim == 4 else pixels  # gray: one channel
     rows, steps = pixels.shape[:2]
     by_step = pixels.swapaxes(0, 1)  # (steps, rows, ...)
     shown, columns = (by_step, rows) if transpose else (pixels, steps)
@@ -208,6 +189,30 @@ def save_walk(
         lambda tmp: iio.imwrite(tmp, frames, extension=".gif", duration=duration, loop=0),
     )
     return grid, gif
+
+
+NORMAL_RANGE = 3.0  # a N(0, 1) dimension swept over +-3 standard deviations
+
+
+def walk_noise(ends: np.ndarray, steps: int, method: str) -> np.ndarray:
+    """(2 * rows, D) endpoints -> (rows * steps, D) float32: row r walks from `ends[r]` to
+    `ends[rows + r]`, `linear`ly or along the sphere (`slerp`)."""
+    rows, walk = len(ends) // 2, slerp if method == "slerp" else lerp
+    noise = np.concatenate([walk(ends[r], ends[rows + r], steps) for r in range(rows)])
+    return noise.astype(np.float32)
+
+
+def sweep_range(spec: ModelSpec) -> tuple[float, float]:
+    """The low and high values a noise dimension is swept over: uniform noise from -1 to 1,
+    normal noise over +-NORMAL_RANGE standard deviations."""
+    return (-1.0, 1.0) if spec.uniform_noise else (-NORMAL_RANGE, NORMAL_RANGE)
+
+
+def sweep_noise(base: np.ndarray, dim: int, values: np.ndarray) -> np.ndarray:
+    """(rows, D) base vectors -> (rows, steps, D): row r's vector with `dim` set to each value."""
+    noise = np.repeat(base[:, None, :], len(values), axis=1)
+    noise[:, :, dim] = values
+    return noise.astype(np.float32)
 
 
 def lerp(z0: np.ndarray, z1: np.ndarray, steps: int) -> np.ndarray:

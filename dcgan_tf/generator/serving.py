@@ -1,8 +1,8 @@
 """The generator as a servable TensorFlow module: noise in, uint8 pixels out.
 
-`python -m dcgan_tf.export` saves it as a SavedModel; anything that loads SavedModels (TF
-Serving, TensorFlow in another program) then draws the same images as `dcgan_tf.sample`,
-without this package.
+`python -m dcgan_tf.export` saves it as a SavedModel (generator/exporting.py); anything that
+loads SavedModels (TF Serving, TensorFlow in another program) then draws the same images as
+`dcgan_tf.sample`, without this package.
 """
 
 from __future__ import annotations
@@ -13,17 +13,17 @@ from dcgan_tf.run.state import GanState
 
 
 class ServingGenerator(tf.Module):
-    """`serve(noise[, label]) -> {"images": uint8 (N, 28, 28, channels)}`.
+    """`serve(noise[, label]) -> {"images": uint8 (N, S, S, channels)}`, S the run's image size.
 
     The pixels are computed as `models.specs.ModelSpec.to_pixels` computes them for `sample`: the
     flat output of the gan model reshaped, then [-1, 1] (tanh) or [0, 1] (sigmoid) scaled to
     0..255, rounded half to even, clipped. A conditional model also takes the digit label.
     """
 
-    def __init__(self, state: GanState, noise_dim: int, channels: int) -> None:
+    def __init__(self, state: GanState, noise_dim: int, channels: int, size: int) -> None:
         super().__init__(name=f"{state.spec.name}_generator")
         self.generator = state.generator
-        self.channels = channels
+        self.channels, self.size = channels, size
         self.sigmoid_pixels = state.spec.sigmoid_pixels
         noise = tf.TensorSpec([None, noise_dim], tf.float32, name="noise")
         if state.spec.conditional:
@@ -39,6 +39,7 @@ class ServingGenerator(tf.Module):
         return {"images": self.to_pixels(self.generator([noise, label], training=False))}
 
     def to_pixels(self, output: tf.Tensor) -> tf.Tensor:
-        output = tf.reshape(output, [-1, 28, 28, self.channels])  # the gan model's is flat
+        size = self.size  # the gan model's output is flat
+        output = tf.reshape(output, [-1, size, size, self.channels])
         output = output * 255.0 if self.sigmoid_pixels else output * 127.5 + 127.5
         return tf.cast(tf.clip_by_value(tf.round(output), 0.0, 255.0), tf.uint8)
