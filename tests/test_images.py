@@ -11,11 +11,13 @@ from dcgan_tf.tutorial.images import build_gif, epoch_images, image_grid, save_i
 
 
 def test_generator_range_maps_to_gray_levels():
-    tanh = np.array([-1.0, 0.0, 1.0, 1.5]).repeat(784)
+    tanh = np.array([-1.0, 0.0, 1.0, 1.5]).repeat(784).reshape(4, 784)  # flat, as gan's output
     pixels = MODEL_SPECS["dcgan"].to_pixels(tanh, channels=1)
     assert pixels.shape == (4, 28, 28, 1)
     np.testing.assert_array_equal(pixels[:, 0, 0, 0], [0, 128, 255, 255])
-    sigmoid = MODEL_SPECS["gan"].to_pixels(np.array([0.0, 0.5, 1.0, 1.0]).repeat(784), channels=1)
+    sigmoid = MODEL_SPECS["gan"].to_pixels(
+        np.array([0.0, 0.5, 1.0, 1.0]).repeat(784).reshape(4, 784), 1
+    )
     np.testing.assert_array_equal(sigmoid[:, 0, 0, 0], [0, 128, 255, 255])
 
 

@@ -80,6 +80,7 @@ def load_run(
             config.channels,
             ema=config.ema_decay > 0,
             spectral_norm=config.spectral_norm,  # the discriminator restores with its own layers
+            image_size=config.image_size,
         )
     restore(state, path)
     if state.generator_ema is not None:  # every use of a trained run samples the average

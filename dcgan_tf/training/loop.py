@@ -47,7 +47,7 @@ def train(
     spec: ModelSpec | None = None,
 ) -> GanState:
     """Train until `config.epochs` epochs (or `config.steps` steps) are done, resuming from the
-    newest checkpoint if any. `images`: uint8 (N, 28, 28[, 3]); `image_labels` (N,) for a
+    newest checkpoint if any. `images`: uint8 (N, S, S[, 3]); `image_labels` (N,) for a
     conditional model. `hooks` run after the progress grids (`run/hooks.py`). `spec`: models
     of your own instead of `config.model`'s (`models/specs.py`; the Python API's). Raises
     TrainingInterrupted after saving on Ctrl-C or SIGTERM."""

@@ -10,7 +10,7 @@ import tensorflow as tf
 
 
 def to_model_range(images: np.ndarray) -> np.ndarray:
-    """uint8 (N, 28, 28[, C]) -> float32 (N, 28, 28, C) in [-1, 1], as the tutorial scales them."""
+    """uint8 (N, S, S[, C]) -> float32 (N, S, S, C) in [-1, 1], as the tutorial scales them."""
     pixels = images.astype(np.float32)
     pixels = pixels[..., np.newaxis] if pixels.ndim == 3 else pixels
     return (pixels - 127.5) / 127.5  # the tutorial's own expression

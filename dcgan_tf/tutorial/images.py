@@ -34,7 +34,7 @@ def image_grid(images: np.ndarray, columns: int = 4, pad: int = 2, scale: int = 
 
 
 def save_image_grid(pixels: np.ndarray, path: str | Path, columns: int = 4) -> Path:
-    """Save uint8 images (N, 28, 28, C) as one grid PNG, `columns` wide (the tutorial: 4x4)."""
+    """Save uint8 images (N, S, S, C) as one grid PNG, `columns` wide (the tutorial: 4x4)."""
     grid = image_grid(pixels, columns)
     # Encoded in memory, then written in one atomic step: a failed write (a full disk) leaves
     # no half-closed encoder behind to complain again when it is garbage-collected.
