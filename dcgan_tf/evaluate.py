@@ -2,7 +2,7 @@
 
     python -m dcgan_tf.evaluate                       # newest checkpoint in checkpoints/
     python -m dcgan_tf.evaluate --checkpoint checkpoints/ckpt-3 --num 10000
-    python -m dcgan_tf.evaluate --images samples.npy  # uint8 (N, 28, 28), e.g. from a sampler
+    python -m dcgan_tf.evaluate --images samples.npy  # uint8 (N, S, S), e.g. from a sampler
 
 Prints a table beside the real data's own numbers and writes metrics.json into the output folder
 of the run given (beside its checkpoint folder; --out to choose). The digit classifier is trained
@@ -35,6 +35,7 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.common.limits import check_seed, require_memory
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.config.train_config import IMAGE_SIZES
 from dcgan_tf.evaluation.metrics import BYTES_PER_SAMPLE
 from dcgan_tf.run.folders import RunFolders
 
@@ -52,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--images",
         type=path_arg,
         metavar="NPY",
-        help="evaluate these uint8 (N, 28, 28) images instead",
+        help="evaluate these uint8 (N, S, S) images instead (S: 28, 32, 64 or 128; the "
+        "classifier reads them resized to 28x28)",
     )
     add("--num", type=int, default=10000, help="samples to draw (default: %(default)s)")
     add("--seed", type=int, default=0, help="seed of the sampled noise (default: %(default)s)")
@@ -137,16 +139,19 @@ def draw_samples(args: argparse.Namespace, images: np.ndarray | None, folders: R
 
 
 def load_images(path: Path) -> np.ndarray:
-    """uint8 (N, 28, 28) images from a .npy file, memory-mapped: read a batch at a time."""
+    """uint8 (N, S, S) gray images (S one of IMAGE_SIZES) from a .npy file, memory-mapped: read a
+    batch at a time."""
     try:
         images = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as err:
         raise UserError(f"--images {path}: not a readable .npy file ({err})") from None
     if not isinstance(images, np.ndarray):  # an .npz archive
         raise UserError(f"--images {path}: an .npz archive, not one .npy array")
-    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (28, 28):
+    square = images.ndim == 3 and images.shape[1] == images.shape[2] in IMAGE_SIZES
+    if images.dtype != np.uint8 or not square:
+        sizes = " or ".join(str(size) for size in IMAGE_SIZES)
         raise UserError(
-            f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, 28, 28)"
+            f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, S, S), S = {sizes}"
         )
     if len(images) < 10:  # precision and recall need k=3 neighbours and then some
         raise UserError(f"--images {path}: {len(images)} images; at least 10 are needed")

@@ -7,9 +7,11 @@ Writes into --out:
 
     saved_model/     a TensorFlow SavedModel whose signature `serving_default` maps
                      noise (N, noise_dim) float32 [, label (N,) int32 for cdcgan]
-                     -> images (N, 28, 28, channels) uint8, the pixels `sample` draws
+                     -> images (N, S, S, channels) uint8, the pixels `sample` draws
+                     (S x S: the run's --image-size, 28 unless it was trained at another)
     generator.keras  the Keras generator itself (its raw output, before the pixel scaling)
-    export.json      what the signature expects: model, noise size and distribution, channels
+    export.json      what the signature expects and returns: model, noise size and distribution,
+                     the images' shape
 
 The signature takes the noise rather than drawing it, so the caller decides the randomness.
 
@@ -124,6 +126,7 @@ def export_generator(state: GanState, config: TrainConfig, folder: Path) -> Path
     from dcgan_tf.generator.serving import ServingGenerator
 
     noise_dim, channels, spec = config.noise_dim, config.channels, state.spec
+    size = config.image_size
     module = ServingGenerator(state, noise_dim, channels)
     tf.saved_model.save(module, str(folder / SAVED_MODEL), signatures={SIGNATURE: module.serve})
     state.generator.save(folder / KERAS_FILE)
@@ -133,7 +136,7 @@ def export_generator(state: GanState, config: TrainConfig, folder: Path) -> Path
         "inputs": {"noise": f"float32 (N, {noise_dim})"}
         | ({"label": "int32 (N,), the digit 0-9"} if spec.conditional else {}),
         "noise": "uniform in [-1, 1]" if spec.uniform_noise else "standard normal",
-        "outputs": {"images": f"uint8 (N, 28, 28, {channels})"},
+        "outputs": {"images": f"uint8 (N, {size}, {size}, {channels})"},
     }
     write_atomic(folder / EXPORT_INFO, (json.dumps(info, indent=2) + "\n").encode())
     return folder

@@ -79,7 +79,8 @@ def interpolate(run, endpoints, labels, method, steps, out) -> tuple[Path, Path]
     path_fn = slerp if method == "slerp" else lerp
     noise = np.concatenate([path_fn(endpoints[r], endpoints[rows + r], steps) for r in range(rows)])
     row_labels = None if labels is None else np.repeat(labels, steps)
-    pixels = run.pixels(noise.astype(np.float32), row_labels).reshape(rows, steps, 28, 28, -1)
+    pixels = run.pixels(noise.astype(np.float32), row_labels)
+    pixels = pixels.reshape(rows, steps, *pixels.shape[1:])
     return save_walk(pixels, out / f"interpolation_{method}", duration=120)
 
 

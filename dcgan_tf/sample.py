@@ -1,7 +1,7 @@
 """Command line: draw new images from a trained generator.
 
 python -m dcgan_tf.sample --num 16                        # one grid PNG: OUT/samples.png
-python -m dcgan_tf.sample --num 100 --format npy          # uint8 (100, 28, 28): OUT/samples.npy
+python -m dcgan_tf.sample --num 100 --format npy          # uint8 (100, S, S[, 3]): OUT/samples.npy
 python -m dcgan_tf.sample --num 8 --format png            # OUT/samples/sample_0000.png ...
 python -m dcgan_tf.sample --label 7 --checkpoint-dir CK   # only sevens (cdcgan)
 python -m dcgan_tf.sample --by-style 8 --checkpoint-dir CK  # 10 digits x 8 styles (cdcgan)
@@ -12,6 +12,7 @@ OUT is the output folder of the run given, beside its checkpoint folder (run/fol
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import sys
 from collections.abc import Iterator, Sequence
@@ -45,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--format",
         choices=("grid", "png", "npy"),
         default="grid",
-        help="grid: one PNG; png: one file per image; npy: one uint8 (N, 28, 28) array",
+        help="grid: one PNG; png: one file per image; npy: one uint8 (N, S, S[, 3]) array",
     )
     add(
         "--output",
@@ -71,10 +72,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 DEFAULT_OUTPUT = {"grid": "samples.png", "png": "samples", "npy": "samples.npy"}
-# Memory a grid cell takes while the grid is drawn: for each of its 30x30 pixels and channels,
-# 1 byte of grid, 3 and then 9 as it is enlarged 3x each way, 9 for the copy PNG encoding makes.
-GRID_CELL_BYTES = 22 * 30 * 30
-PNG_FILE_BYTES = 4096  # a 28x28 PNG fills one block of the disk
+PNG_FILE_BYTES = 4096  # a 28x28 PNG fills one block of the disk (a larger one: its pixels' bytes)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -91,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     count = 10 * args.by_style if args.by_style else args.num
     request = f"--by-style {args.by_style}" if args.by_style else f"--num {args.num}"
     channels = run.config.channels
-    check_room(kind, count, channels, output, request)
+    check_room(kind, count, channels, output, request, run.config.image_size)
     columns = None
     if args.by_style:
         noise, labels, columns = run.spec.grid_inputs(run.noise(args.by_style, args.seed))
@@ -114,15 +112,21 @@ def pixel_parts(run, args: argparse.Namespace) -> Iterator[np.ndarray]:
         done += len(noise)
 
 
-def check_room(kind: str, count: int, channels: int, output: Path, request: str) -> None:
-    """Refuse up front what cannot fit: a grid is drawn in memory, .npy and PNGs go to disk."""
+def check_room(
+    kind: str, count: int, channels: int, output: Path, request: str, side: int = 28
+) -> None:
+    """Refuse up front what cannot fit: a grid is drawn in memory, .npy and PNGs go to disk
+    (`count` pictures of `side` x `side` pixels)."""
+    from dcgan_tf.tutorial.images import grid_cell_bytes
+
     if kind == "grid":
         what = f"{request}: a grid of {count} images"
-        require_memory(count * channels * GRID_CELL_BYTES, what, "use --format npy or png")
+        require_memory(count * channels * grid_cell_bytes(side), what, "use --format npy or png")
     elif kind == "npy":
-        require_disk(count * 28 * 28 * channels + 128, output.parent, f"{request}: {output}")
+        require_disk(count * side * side * channels + 128, output.parent, f"{request}: {output}")
     else:
-        require_disk(count * PNG_FILE_BYTES, output, f"{request}: {count} PNG files in {output}")
+        png = max(PNG_FILE_BYTES, side * side * channels)
+        require_disk(count * png, output, f"{request}: {count} PNG files in {output}")
 
 
 def write_samples(
@@ -133,7 +137,7 @@ def write_samples(
     channels: int = 1,
     columns: int | None = None,
 ) -> Path:
-    """Write `count` uint8 images (N, 28, 28, C), coming in `parts`, as one grid, separate 28x28
+    """Write `count` uint8 images (N, S, S, C), coming in `parts`, as one grid, separate S x S
     PNGs, or one .npy (written through a memory map: never whole in memory)."""
     import imageio.v3 as iio
 
@@ -143,7 +147,9 @@ def write_samples(
     if kind == "grid":
         pixels = np.concatenate(list(parts))
         return save_image_grid(pixels, output, columns or math.ceil(math.sqrt(count)))
-    shape = (count, 28, 28) if channels == 1 else (count, 28, 28, channels)  # (N, 28, 28) gray
+    first = next(parts)  # its size is every image's: (N, S, S) gray, (N, S, S, C) colour
+    parts, side = itertools.chain([first], parts), first.shape[1]
+    shape = (count, side, side) if channels == 1 else (count, side, side, channels)
     if kind == "npy":
 
         def save(tmp: Path) -> None:

@@ -22,7 +22,7 @@ from dcgan_tf.run.checkpoints import checkpoint_model, restore
 from dcgan_tf.run.folders import RunFolders
 from dcgan_tf.run.recovery import damage, newest_intact
 from dcgan_tf.run.state import GanState, build_state
-from dcgan_tf.tutorial.images import image_grid, save_image_grid
+from dcgan_tf.tutorial.images import grid_scale, image_grid, save_image_grid
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ class TrainedRun:
         return draw_noise(self.spec, count, self.config.noise_dim, seed)
 
     def pixels(self, noise, labels: np.ndarray | None = None) -> np.ndarray:
-        """uint8 images (N, 28, 28, channels) of `noise` (and labels), as `generate_pixels`."""
+        """uint8 images (N, S, S, channels) of `noise` (and labels), as `generate_pixels`."""
         return generate_pixels(self.state, noise, labels, self.config.channels)
 
 
@@ -116,6 +116,7 @@ def load_run(
         config.channels,
         ema=config.ema_decay > 0,
         spectral_norm=config.spectral_norm,  # the discriminator restores with its own layers
+        image_size=config.image_size,
     )
     restore(state, path)
     if state.generator_ema is not None:  # every use of a trained run samples the average
@@ -159,7 +160,7 @@ def generate_pixels(
     channels: int = 1,
     batch_size: int = 500,
 ) -> np.ndarray:
-    """uint8 images (N, 28, 28, channels) from the generator, in batches; labels for cdcgan."""
+    """uint8 images (N, S, S, channels) from the generator, in batches; labels for cdcgan."""
     if state.spec.conditional and labels is None:
         raise UserError("this conditional model needs a label per image")
     if labels is not None and not state.spec.conditional:
@@ -176,23 +177,25 @@ def generate_pixels(
     return np.concatenate(images)
 
 
-def walk_image_bytes(noise_dim: int, channels: int) -> int:
+def walk_image_bytes(noise_dim: int, channels: int, side: int = 28) -> int:
     """Memory an image of `interpolate` or its sweep takes: its noise (float64, then float32),
-    its pixels, and its part of the grid and of the GIF's frames, enlarged 3x each way (about
-    27 kB a gray image)."""
-    return 12 * noise_dim + (28 * 28 + 30 * 30 * 29) * channels
+    its pixels, and its part of the grid and of the GIF's frames, enlarged `grid_scale` times
+    each way (about 27 kB a gray 28x28 image)."""
+    scale = grid_scale(side)
+    return 12 * noise_dim + (side * side + (side + 2) ** 2 * (2 + 3 * scale**2)) * channels
 
 
 def check_walk_memory(run: TrainedRun, rows: int, steps: int, images: int) -> None:
     """Refuse up front a walk of `images` (--rows x --steps, and more) that cannot fit."""
-    need = images * walk_image_bytes(run.config.noise_dim, run.config.channels)
+    config = run.config
+    need = images * walk_image_bytes(config.noise_dim, config.channels, config.image_size)
     require_memory(need, f"--rows {rows} x --steps {steps}: {images} images")
 
 
 def save_walk(
     pixels: np.ndarray, stem: Path, duration: int, transpose: bool = False
 ) -> tuple[Path, Path]:
-    """A walk's images, (rows, steps, 28, 28, C), as `stem`.png, a grid with a row per walk
+    """A walk's images, (rows, steps, S, S, C), as `stem`.png, a grid with a row per walk
     (`transpose`: a column per walk), and `stem`.gif, whose frame t shows every walk's t-th
     image, there and back again (a seamless loop), `duration` ms a frame."""
     import imageio.v3 as iio

@@ -13,7 +13,8 @@ from dcgan_tf.run.state import GanState
 
 
 class ServingGenerator(tf.Module):
-    """`serve(noise[, label]) -> {"images": uint8 (N, 28, 28, channels)}`.
+    """`serve(noise[, label]) -> {"images": uint8 (N, S, S, channels)}`, S x S the pictures the
+    generator draws (28, 32, 64 or 128: `--image-size`).
 
     The pixels are computed as `models.specs.ModelSpec.to_pixels` computes them for `sample`: the
     flat output of the gan model reshaped, then [-1, 1] (tanh) or [0, 1] (sigmoid) scaled to
@@ -39,6 +40,8 @@ class ServingGenerator(tf.Module):
         return {"images": self.to_pixels(self.generator([noise, label], training=False))}
 
     def to_pixels(self, output: tf.Tensor) -> tf.Tensor:
-        output = tf.reshape(output, [-1, 28, 28, self.channels])  # the gan model's is flat
+        if output.shape.rank == 2:  # the gan model's is flat: (N, S * S * channels)
+            side = round((output.shape[1] // self.channels) ** 0.5)
+            output = tf.reshape(output, [-1, side, side, self.channels])
         output = output * 255.0 if self.sigmoid_pixels else output * 127.5 + 127.5
         return tf.cast(tf.clip_by_value(tf.round(output), 0.0, 255.0), tf.uint8)
