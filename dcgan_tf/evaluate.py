@@ -35,6 +35,7 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.common.limits import check_seed, require_memory
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.config.train_config import IMAGE_SIZES
 from dcgan_tf.evaluation.metrics import BYTES_PER_SAMPLE
 from dcgan_tf.run.folders import RunFolders
 from dcgan_tf.trained_run import classifier_file, open_trained_run
@@ -53,7 +54,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--images",
         type=path_arg,
         metavar="NPY",
-        help="evaluate these uint8 (N, S, S) images instead",
+        help="evaluate these uint8 (N, S, S) images instead (S: 28, 32, 64 or 128; the "
+        "classifier reads them resized to 28x28)",
     )
     add("--num", type=int, default=10000, help="samples to draw (default: %(default)s)")
     add("--seed", type=int, default=0, help="seed of the sampled noise (default: %(default)s)")
@@ -88,7 +90,7 @@ def run(args: argparse.Namespace) -> int:
     folders = locate_run(args)
     run_config = folders.config or TrainConfig()
     # Before TensorFlow loads: the images (a memory map) and the memory their evaluation takes.
-    images = load_images(Path(args.images), run_config.image_size) if args.images else None
+    images = load_images(Path(args.images)) if args.images else None
     count = args.num if images is None else len(images)
     request = f"--num {args.num}" if images is None else f"--images {args.images}"
     require_memory(count * BYTES_PER_SAMPLE, f"{request}: evaluating {count} samples")
@@ -133,18 +135,20 @@ def draw_samples(args: argparse.Namespace, images: np.ndarray | None, folders: R
     return run.samples(args.num, args.seed), run.describe()
 
 
-def load_images(path: Path, size: int) -> np.ndarray:
-    """uint8 (N, S, S) images, S `size`, from a .npy file, memory-mapped: read a batch at a
-    time."""
+def load_images(path: Path) -> np.ndarray:
+    """uint8 (N, S, S) gray images (S one of IMAGE_SIZES) from a .npy file, memory-mapped: read a
+    batch at a time."""
     try:
         images = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as err:
         raise UserError(f"--images {path}: not a readable .npy file ({err})") from None
     if not isinstance(images, np.ndarray):  # an .npz archive
         raise UserError(f"--images {path}: an .npz archive, not one .npy array")
-    if images.dtype != np.uint8 or images.ndim != 3 or images.shape[1:] != (size, size):
+    square = images.ndim == 3 and images.shape[1] == images.shape[2] in IMAGE_SIZES
+    if images.dtype != np.uint8 or not square:
+        sizes = " or ".join(str(size) for size in IMAGE_SIZES)
         raise UserError(
-            f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, {size}, {size})"
+            f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, S, S), S = {sizes}"
         )
     if len(images) < 10:  # precision and recall need k=3 neighbours and then some
         raise UserError(f"--images {path}: {len(images)} images; at least 10 are needed")

@@ -72,9 +72,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 DEFAULT_OUTPUT = {"grid": "samples.png", "png": "samples", "npy": "samples.npy"}
-# Memory a grid cell takes while the grid is drawn: for each of its (S + 2)^2 pixels and channels,
-# 1 byte of grid, 3 and then 9 as it is enlarged 3x each way, 9 for the copy PNG encoding makes.
-GRID_CELL_BYTES = 22
 BLOCK_BYTES = 4096  # a small PNG still fills one block of the disk
 
 
@@ -105,12 +102,13 @@ def run(args: argparse.Namespace) -> int:
 def check_room(kind: str, count: int, size: int, channels: int, output: Path, request: str) -> None:
     """Refuse up front what cannot fit, `count` images S x S x C: a grid is drawn in memory,
     .npy and PNGs go to disk."""
+    from dcgan_tf.tutorial.images import grid_cell_bytes
+
     pixels = size * size * channels
     if kind == "grid":
         what = f"{request}: a grid of {count} images"
-        require_memory(
-            count * GRID_CELL_BYTES * (size + 2) ** 2 * channels, what, "use --format npy or png"
-        )
+        need = count * grid_cell_bytes(size) * channels  # drawn in memory, enlarged
+        require_memory(need, what, "use --format npy or png")
     elif kind == "npy":
         require_disk(count * pixels + 128, output.parent, f"{request}: {output}")
     else:

@@ -6,6 +6,7 @@ import gzip
 import os
 from pathlib import Path
 
+import imageio.v3 as iio
 import numpy as np
 import pytest
 
@@ -77,6 +78,37 @@ def assert_trained_alike(one, two, initial) -> None:
     """Weights `one` and `two`, trained from `initial`, differ by float noise only."""
     moved, apart = weights_apart(one, initial), weights_apart(one, two)
     assert trained_alike(apart, moved), f"{apart:.3g} apart after moving {moved:.3g}"
+
+
+COLOURS = [(255, 0, 0), (0, 200, 0), (0, 0, 255), (255, 255, 0), (255, 0, 255), (0, 255, 255)]
+
+
+def shape_picture(width: int, height: int, colour, seed: int) -> np.ndarray:
+    """A dark picture with one coloured rectangle and one coloured disc somewhere in it."""
+    rng = np.random.default_rng(seed)
+    image = np.full((height, width, 3), 20, np.uint8)
+    top, left = rng.integers(0, height // 2), rng.integers(0, width // 2)
+    image[top : top + height // 3, left : left + width // 3] = colour
+    rows, cols = np.ogrid[:height, :width]
+    disc = (rows - height * 0.6) ** 2 + (cols - width * 0.6) ** 2 < (min(width, height) / 5) ** 2
+    image[disc] = COLOURS[(seed + 1) % len(COLOURS)]
+    return image
+
+
+def write_shapes_folder(root: Path) -> Path:
+    """Eight colour pictures of several sizes (square and not) as PNG, JPEG, BMP and GIF, in
+    nested folders of a new `root`, one file that is no picture, and a text file that is not a
+    picture name."""
+    (root / "more" / "deeper").mkdir(parents=True)
+    sizes = [(96, 64), (64, 96), (80, 80), (150, 100), (40, 70), (128, 128), (70, 50), (200, 90)]
+    suffixes = ["png", "jpg", "bmp", "gif"]
+    for i, (width, height) in enumerate(sizes):
+        where = root if i < 4 else root / "more" / ("deeper" if i % 2 else "")
+        picture = shape_picture(width, height, COLOURS[i % len(COLOURS)], i)
+        iio.imwrite(where / f"shape{i}.{suffixes[i % 4]}", picture)
+    (root / "more" / "broken.png").write_bytes(b"not a png at all")
+    (root / "notes.txt").write_text("not a picture name: not even looked at")
+    return root
 
 
 class TrainingWatch(Hook):

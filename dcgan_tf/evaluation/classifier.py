@@ -80,9 +80,7 @@ class Classifier:
         for start in range(0, len(images), batch_size):
             batch = images[start : start + batch_size]
             batch = to_model_range(batch) if batch.dtype == np.uint8 else batch
-            if batch.shape[1:3] != (28, 28):
-                batch = tf.image.resize(batch, (28, 28), method="area")
-            f, lg = self.feature_model(batch, training=False)
+            f, lg = self.feature_model(at_classifier_size(batch), training=False)
             features.append(np.asarray(f))
             logits.append(np.asarray(lg))
         logits = np.concatenate(logits).astype(np.float64)
@@ -104,6 +102,14 @@ class EpochsBar(keras.callbacks.Callback):
 
     def on_train_end(self, logs: dict | None = None) -> None:
         self.bar.close(self.bar.total, self.values)
+
+
+def at_classifier_size(images):
+    """Images (N, S, S, 1) in [-1, 1] as the classifier reads them: 28x28, resized when S is
+    another size (area: each pixel the mean of those it covers)."""
+    if tuple(images.shape[1:3]) == (28, 28):
+        return images
+    return tf.image.resize(images, (28, 28), method="area")
 
 
 def classifier_path(checkpoint_dir: str | Path, dataset: str) -> Path:

@@ -25,6 +25,7 @@ import tensorflow as tf
 from PIL import Image
 
 from dcgan_tf.common.errors import UserError
+from dcgan_tf.evaluation.classifier import at_classifier_size
 from dcgan_tf.explorer.directions import EPSILON, top_directions
 from dcgan_tf.generator.sampling import draw_noise, lerp, load_run, slerp
 from dcgan_tf.run.best import read_best
@@ -87,7 +88,8 @@ def compiled(model, *inputs: tf.TensorSpec) -> Callable:
 
 
 def png_data_url(pixels: np.ndarray) -> str:
-    """uint8 (28, 28, C) -> a data: URL of its PNG (the page scales it up, pixelated)."""
+    """uint8 (S, S, C) -> a data: URL of its PNG (the page enlarges it a whole number of times,
+    pixelated, by the `image_size` of `info`: page.html's pictureSizes)."""
     image = Image.fromarray(pixels[..., 0] if pixels.shape[-1] == 1 else pixels)
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
@@ -119,6 +121,8 @@ class Engine:
             "step": int(self.state.step),
             "epoch": int(self.state.epoch),
             "noise_dim": self.noise_dim,
+            "image_size": int(self.config.image_size),  # the page sizes its pictures by it
+            "channels": self.channels,
             "noise": "uniform in [-1, 1]" if self.spec.uniform_noise else "standard normal",
             "slider_range": 1.0 if self.spec.uniform_noise else 3.0,
             "conditional": self.conditional,
@@ -162,9 +166,9 @@ class Engine:
         if self.classifier is None or self.channels != 1:
             return [{"digit": None, "confidence": None} for _ in pixels]
         if self.classify is None:
-            spec = tf.TensorSpec([None, 28, 28, 1], tf.float32)
+            spec = tf.TensorSpec([None, 28, 28, 1], tf.float32)  # the classifier's own size
             self.classify = compiled(self.classifier.feature_model, spec)
-        _, logits = self.classify(tf.constant(to_model_range(pixels)))
+        _, logits = self.classify(at_classifier_size(tf.constant(to_model_range(pixels))))
         probs = tf.nn.softmax(tf.cast(logits, tf.float64)).numpy()
         return [{"digit": int(p.argmax()), "confidence": round(float(p.max()), 4)} for p in probs]
 

@@ -22,7 +22,7 @@ from dcgan_tf.run.best import best_checkpoint
 from dcgan_tf.run.checkpoints import checkpoint_model, restore
 from dcgan_tf.run.recovery import damage, newest_intact
 from dcgan_tf.run.state import GanState, build_state, build_state_for
-from dcgan_tf.tutorial.images import image_grid, save_image_grid
+from dcgan_tf.tutorial.images import grid_scale, image_grid, save_image_grid
 
 
 def load_run(
@@ -158,9 +158,10 @@ def generate_pixels(
 
 def walk_image_bytes(noise_dim: int, channels: int, size: int) -> int:
     """Memory an S x S image of `interpolate` or its sweep takes: its noise (float64, then
-    float32), its pixels, and its part of the grid and of the GIF's frames, (S + 2)^2 enlarged
-    3x each way (about 27 kB a gray MNIST digit)."""
-    return 12 * noise_dim + (size * size + (size + 2) ** 2 * 29) * channels
+    float32), its pixels, and its part of the grid and of the GIF's frames, enlarged
+    `grid_scale` times each way (about 27 kB a gray 28x28 digit)."""
+    scale = grid_scale(size)
+    return 12 * noise_dim + (size * size + (size + 2) ** 2 * (2 + 3 * scale**2)) * channels
 
 
 def check_walk_memory(config: TrainConfig, rows: int, steps: int, images: int) -> None:

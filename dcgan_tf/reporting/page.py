@@ -4,6 +4,9 @@
 
 The page shows the config, device and data, the time per epoch, the last progress grid, the
 GIF, the loss plot, the quality curve and metrics when there are any, and the resume history.
+The grid and the GIF are shown at their own size (each picture in them already enlarged a whole
+number of times, `tutorial.images.grid_scale`: 84 pixels at 28, 128 at 64 and at 128), never
+scaled down but to fit a narrow window.
 Images are inlined as data: URIs and the style sheet is inline: the file opens offline and
 fetches nothing. Training writes it at the end of every completed run (journal.RunJournal).
 """
@@ -39,7 +42,7 @@ td, th { padding: 2px 10px; border-bottom: 1px solid #eee; text-align: left; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 .pictures { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
 figure { margin: 0; } figcaption { color: #555; font-size: 0.9em; }
-img.pixels { image-rendering: pixelated; width: 280px; }
+img.pixels { image-rendering: pixelated; max-width: 100%; }
 img.plot { max-width: 100%; }
 code { background: #f4f4f4; padding: 0 3px; }
 """

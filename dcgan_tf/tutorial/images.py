@@ -16,12 +16,30 @@ EPOCH_IMAGE = "image_at_epoch_{:04d}.png"  # the tutorial's file names
 SNAPSHOT_IMAGE = "image_at_step_{:06d}.png"  # --snapshot-steps
 EPOCH_IMAGE_PATTERN = re.compile(r"image_at_epoch_(\d+)\.png")
 GIF_NAME = "dcgan.gif"
+SHOWN_PIXELS = 96  # a grid shows each picture about this wide, or wider: never smaller
 
 
-def image_grid(images: np.ndarray, columns: int = 4, pad: int = 2, scale: int = 3) -> np.ndarray:
-    """Tile uint8 images (N, H, W, C) into one picture on white, `scale`-times enlarged:
-    (H', W') for gray images, (H', W', 3) for RGB."""
+def grid_scale(side: int) -> int:
+    """How many times a grid enlarges pictures of `side` pixels, a whole number so that every
+    pixel stays a square: 3 for 28 and 32 (the digits, as always), 2 for 64, 1 for 128."""
+    return max(1, round(SHOWN_PIXELS / side))
+
+
+def grid_cell_bytes(side: int) -> int:
+    """Memory a picture of `side` pixels takes, a channel, while a grid of it is drawn: for each
+    pixel of its cell (padding included), 1 byte of grid, `scale` and then scale^2 as it is
+    enlarged each way, scale^2 for the copy PNG encoding makes (22 x 30 x 30 at 28)."""
+    scale = grid_scale(side)
+    return (side + 2) ** 2 * (1 + scale + 2 * scale**2)
+
+
+def image_grid(
+    images: np.ndarray, columns: int = 4, pad: int = 2, scale: int | None = None
+) -> np.ndarray:
+    """Tile uint8 images (N, H, W, C) into one picture on white, `scale`-times enlarged (by
+    default `grid_scale(H)`): (H', W') for gray images, (H', W', 3) for RGB."""
     count, height, width, channels = images.shape
+    scale = grid_scale(height) if scale is None else scale
     rows = -(-count // columns)
     shape = (rows * (height + pad) + pad, columns * (width + pad) + pad, channels)
     grid = np.full(shape, 255, np.uint8)
