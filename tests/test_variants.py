@@ -164,8 +164,3 @@ def test_resuming_as_another_model_noise_dim_or_channels_names_the_flag(tmp_path
     rgb = small_config(tmp_path, epochs=2, channels=3, dataset="folder", data_dir="pictures")
     with pytest.raises(UserError, match="holds a run with --channels 1, not 3"):
         train(rgb, np.stack([images] * 3, axis=-1), log=lambda _: None)
-
-
-def test_quality_measurements_are_refused_for_a_folder_of_pictures():
-    with pytest.raises(UserError, match="--eval-every measures gray digits"):
-        TrainConfig(dataset="folder", data_dir="x", eval_every=1)

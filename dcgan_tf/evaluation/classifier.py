@@ -71,17 +71,30 @@ class Classifier:
         self, images: np.ndarray, batch_size: int = 500
     ) -> tuple[np.ndarray, np.ndarray]:
         """Penultimate features (N, 128) and class probabilities (N, 10) of images in [-1, 1],
-        or of uint8 pixels (N, 28, 28), scaled a batch at a time (e.g. from a memory map)."""
+        or of uint8 pixels (N, S, S), scaled a batch at a time (e.g. from a memory map); at
+        another size than the classifier's, resized to it first (`fit_to_classifier`)."""
         features, logits = [], []
         for start in range(0, len(images), batch_size):
             batch = images[start : start + batch_size]
             batch = to_model_range(batch) if batch.dtype == np.uint8 else batch
+            batch = self.fit_to_classifier(batch)
             f, lg = self.feature_model(batch, training=False)
             features.append(np.asarray(f))
             logits.append(np.asarray(lg))
         logits = np.concatenate(logits).astype(np.float64)
         probs = np.exp(logits - logits.max(1, keepdims=True))
         return np.concatenate(features), probs / probs.sum(1, keepdims=True)
+
+    def fit_to_classifier(self, batch: np.ndarray) -> np.ndarray:
+        """Images in [-1, 1] (B, S, S[, 1]) at the classifier's input size (28x28): resized
+        with Lanczos (antialiased), the filter that upscaled the digits to S, so that digits
+        drawn at 64x64 are measured as the 28x28 tables are."""
+        size = tuple(self.model.input_shape[1:3])
+        batch = batch[..., np.newaxis] if batch.ndim == 3 else batch
+        if tuple(batch.shape[1:3]) == size:
+            return batch
+        resized = keras.ops.image.resize(batch, size, interpolation="lanczos3", antialias=True)
+        return np.clip(np.asarray(resized), -1.0, 1.0)
 
 
 def classifier_path(checkpoint_dir: str | Path, dataset: str) -> Path:
