@@ -32,16 +32,21 @@ from dcgan_tf.reporting.page import build_report
 
 
 @pytest.fixture(scope="module")
-def standin(tmp_path_factory):
-    """A folder holding WEIGHTS_FILE, written as Keras' own file is (legacy HDF5): the weights of
-    an InceptionV3 built with weights=None, seed 0."""
-    folder = tmp_path_factory.mktemp("standin")
+def standin_model():
+    """An InceptionV3 built with weights=None, seed 0: it stands in for ImageNet's."""
     keras.utils.set_random_seed(0)
-    model = keras.applications.InceptionV3(
+    return keras.applications.InceptionV3(
         include_top=False, pooling="avg", weights=None, input_shape=(299, 299, 3)
     )
+
+
+@pytest.fixture(scope="module")
+def standin(standin_model, tmp_path_factory):
+    """A folder holding WEIGHTS_FILE with the stand-in's weights, written as Keras' own file is
+    (legacy HDF5)."""
+    folder = tmp_path_factory.mktemp("standin")
     with h5py.File(folder / WEIGHTS_FILE, "w") as f:
-        legacy_h5_format.save_weights_to_hdf5_group(f, model)
+        legacy_h5_format.save_weights_to_hdf5_group(f, standin_model)
     return folder
 
 
@@ -61,11 +66,12 @@ def shapes(count: int, size: int, seed: int) -> np.ndarray:
     return pictures
 
 
-def test_the_weights_are_loaded_from_the_file_or_the_folder_given(standin, features):
-    reference = features.model.get_weights()
-    for given in (standin, standin / WEIGHTS_FILE):
-        loaded = load_inception(given).get_weights()
-        assert all(np.array_equal(a, b) for a, b in zip(loaded, reference, strict=True))
+def test_the_weights_are_loaded_from_the_file_or_the_folder_given(standin, standin_model, features):
+    assert locate_weights(standin) == locate_weights(standin / WEIGHTS_FILE)
+    assert locate_weights(standin) == str(standin / WEIGHTS_FILE)
+    loaded = features.model.get_weights()  # loaded from the folder
+    saved = standin_model.get_weights()
+    assert all(np.array_equal(a, b) for a, b in zip(loaded, saved, strict=True))
 
 
 def test_keras_cached_weights_are_used_without_a_download(tmp_path, monkeypatch):
@@ -119,11 +125,11 @@ def test_pictures_are_resized_to_299_in_three_channels_scaled_to_minus_one_one()
 
 
 def test_features_are_2048_per_picture_of_any_size_gray_as_its_colour_copy(features):
-    gray = shapes(3, 28, seed=1)[..., 0]
+    gray = shapes(2, 28, seed=1)[..., 0]
     as_colour = np.repeat(gray[..., None], 3, axis=-1)
-    assert features(gray).shape == (3, 2048)
+    assert features(gray).shape == (2, 2048)
     np.testing.assert_allclose(features(gray), features(as_colour), rtol=1e-5, atol=1e-5)
-    assert features(shapes(5, 64, seed=2)).shape == (5, 2048)
+    assert features(shapes(5, 64, seed=2)).shape == (5, 2048)  # two batches of 4
     as_floats = (gray.astype(np.float32) - 127.5) / 127.5  # the generator's range
     np.testing.assert_allclose(features(as_floats), features(gray), rtol=1e-4, atol=1e-5)
 
@@ -163,7 +169,7 @@ def folder_run(folder, tmp_path, weights) -> list[str]:
     return ["--dataset", "folder", "--data-dir", str(folder), "--channels", "3",
             "--batch-size", "4", "--steps", "2", "--eval-every", "1", "--eval-samples", "10",
             "--inception-weights", str(weights), "--out", str(tmp_path / "out"),
-            "--checkpoint-dir", str(tmp_path / "ck"), "--no-tensorboard"]  # fmt: skip
+            "--checkpoint-dir", str(tmp_path / "ck")]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -181,6 +187,15 @@ def test_a_folder_run_logs_its_inception_fid_and_kid_each_measurement(measured_f
     assert json.loads((measured_folder_run / "ck" / "best" / "best.json").read_text())["step"] == 2
     page = build_report(measured_folder_run / "out")
     assert ">KID</th>" in page and "classifier score" not in page
+    events = (measured_folder_run / "out" / "tensorboard").glob("events.out.tfevents.*")
+    tags = {
+        value.tag
+        for path in events
+        for event in tf.compat.v1.train.summary_iterator(str(path))
+        for value in event.summary.value
+    }
+    assert {"quality/fid", "quality/kid", "quality/kid_std"} <= tags
+    assert "quality/classifier_score" not in tags
 
 
 def test_evaluate_measures_a_folder_run_by_inception_beside_its_real_pictures(

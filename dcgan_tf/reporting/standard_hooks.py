@@ -10,12 +10,12 @@ import numpy as np
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.limits import require_memory
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.evaluation.classifier import Classifier, classifier_path, load_or_train_classifier
+from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
 from dcgan_tf.evaluation.collapse import CollapseWarning
 from dcgan_tf.evaluation.inception import InceptionUnavailable
-from dcgan_tf.evaluation.measure import QualityHook
+from dcgan_tf.evaluation.measure import DigitYardstick, QualityHook, Yardstick
 from dcgan_tf.evaluation.metrics import BYTES_PER_SAMPLE, PICTURE_BYTES_PER_SAMPLE
-from dcgan_tf.evaluation.picture_quality import PictureYardstick, picture_yardstick
+from dcgan_tf.evaluation.picture_quality import picture_yardstick
 from dcgan_tf.evaluation.until_fid import UntilFid
 from dcgan_tf.reporting.journal import RunJournal
 from dcgan_tf.reporting.summaries import TensorBoardHook
@@ -52,9 +52,7 @@ def standard_hooks(
     return hooks
 
 
-def quality_yardstick(
-    config: TrainConfig, images: np.ndarray | None
-) -> Classifier | PictureYardstick | None:
+def quality_yardstick(config: TrainConfig, images: np.ndarray | None) -> Yardstick | None:
     """What --eval-every measures with: the dataset's digit classifier (trained once), or for a
     folder Inception against `images`; None, after one line, when Inception's weights are
     missing (training never stops for a measure)."""
@@ -62,7 +60,7 @@ def quality_yardstick(
     if config.dataset != "folder":
         require_memory(config.eval_samples * BYTES_PER_SAMPLE, request)  # before any training
         path = classifier_path(config.checkpoint_dir, config.dataset)
-        return load_or_train_classifier(path, config.dataset, config.data_dir)
+        return DigitYardstick(load_or_train_classifier(path, config.dataset, config.data_dir))
     require_memory(config.eval_samples * PICTURE_BYTES_PER_SAMPLE, request)
     if images is None:
         raise UserError("--eval-every with --dataset folder: no pictures to measure against")
