@@ -93,6 +93,8 @@ def kid(
     size = min(subset_size, len(features1), len(features2))
     if size < 2:
         raise ValueError(f"KID needs at least 2 features in each set, got {size}")
+    if size == len(features1) == len(features2):
+        subsets = 1  # every subset is the whole of both sets: one value, spread 0
     rng = np.random.default_rng(seed)
     values = [
         mmd2_unbiased(
