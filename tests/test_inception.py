@@ -230,3 +230,16 @@ def test_a_folder_run_without_the_weights_trains_on_unmeasured_after_one_line(
     assert f"into {empty}/" in missing
     assert not (tmp_path / "out" / "quality.csv").exists()
     assert (tmp_path / "ck" / "checkpoint").exists()  # trained to the end
+
+
+def test_evaluate_measures_any_pictures_against_a_folder_at_their_size(
+    picture_folder, standin, tmp_path
+):
+    fakes = shapes(10, 32, seed=6)
+    np.save(tmp_path / "fakes.npy", fakes)
+    argv = ["--images", str(tmp_path / "fakes.npy"), "--dataset", "folder",
+            "--data-dir", str(picture_folder), "--inception-weights", str(standin),
+            "--out", str(tmp_path / "out"), "--checkpoint-dir", str(tmp_path / "ck")]  # fmt: skip
+    assert evaluate_main(argv) == 0
+    report = json.loads((tmp_path / "out" / "metrics.json").read_text())
+    assert (report["samples"]["num_samples"], report["samples"]["num_real"]) == (10, 8)
