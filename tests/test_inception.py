@@ -15,9 +15,11 @@ import pytest
 import tensorflow as tf
 from keras.src.legacy.saving import legacy_h5_format
 
+from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.evaluate import main as evaluate_main
 from dcgan_tf.evaluation import inception
+from dcgan_tf.evaluation.classifier import load_or_train_classifier
 from dcgan_tf.evaluation.inception import (
     WEIGHTS_FILE,
     InceptionFeatures,
@@ -151,6 +153,12 @@ def test_the_quality_log_of_pictures_keeps_fid_and_kid_with_its_spread(tmp_path)
     lines = (tmp_path / "quality.csv").read_text().splitlines()
     assert lines == ["epoch,step,fid,kid,kid_std", "1,10,120.5000,0.0123456,0.0004321"]
     assert QualityLog(tmp_path, PICTURE_COLUMNS).load() == [(1, 10, 120.5, 0.0123456, 0.0004321)]
+
+
+def test_no_digit_classifier_is_trained_on_a_folder_of_pictures(picture_folder, tmp_path):
+    with pytest.raises(UserError, match="a folder's pictures are measured by Inception-v3"):
+        load_or_train_classifier(tmp_path / "c.keras", "folder", str(picture_folder))
+    assert not (tmp_path / "c.keras").exists()
 
 
 def test_a_folder_run_may_ask_for_quality_measurements():
