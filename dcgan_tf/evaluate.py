@@ -7,7 +7,9 @@
 Prints a table beside the real data's own numbers and writes metrics.json into the output folder
 of the run given (beside its checkpoint folder; --out to choose). The digit classifier is trained
 once per dataset (about 30 s on 2 CPU cores offline) and saved as
-CHECKPOINT_DIR/classifier-<dataset>.keras. A run's samples and classifier are the Python API's
+CHECKPOINT_DIR/classifier-<dataset>.keras; digits of another size than 28 are resized to it.
+A `--dataset folder` run's pictures are measured by Inception-v3 instead (FID and KID, against
+the folder's pictures; docs/quality.md). A run's samples and classifier are the Python API's
 (`TrainedRun.samples`, `trained_run.classifier_file`).
 """
 
@@ -35,10 +37,11 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.common.limits import check_seed, require_memory
 from dcgan_tf.config import TrainConfig
-from dcgan_tf.config.train_config import IMAGE_SIZES
-from dcgan_tf.evaluation.metrics import BYTES_PER_SAMPLE
+from dcgan_tf.evaluation.metrics import BYTES_PER_SAMPLE, PICTURE_BYTES_PER_SAMPLE
 from dcgan_tf.run.folders import RunFolders
 from dcgan_tf.trained_run import classifier_file, open_trained_run
+
+RESIZE = "bilinear to 299x299 (TF-GAN's), gray repeated to 3 channels"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,7 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--images",
         type=path_arg,
         metavar="NPY",
-        help="evaluate these uint8 (N, S, S) images instead (S: 28, 32, 64 or 128; the "
+        help="evaluate these uint8 (N, S, S) or (N, S, S, 3) images instead (digits: the "
         "classifier reads them resized to 28x28)",
     )
     add("--num", type=int, default=10000, help="samples to draw (default: %(default)s)")
@@ -66,7 +69,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="a classifier bundle (.keras with .json and .reference.npz beside it); default: "
         "CHECKPOINT_DIR/classifier-<dataset>.keras, trained there if missing",
     )
-    add("--dataset", choices=("mnist", "fashion_mnist"), help="default: the run's, else mnist")
+    add(
+        "--dataset",
+        choices=("mnist", "fashion_mnist", "folder"),
+        help="default: the run's, else mnist; folder: pictures, measured by Inception-v3's FID "
+        "and KID against --data-dir's",
+    )
+    add(
+        "--inception-weights",
+        type=path_arg,
+        metavar="PATH",
+        help="with a folder's pictures: Inception-v3's no-top ImageNet weights (the .h5, or its "
+        "folder); default: the run's, else Keras' cache ~/.keras/models/",
+    )
     add(
         "--data-dir",
         type=path_arg,
@@ -96,27 +111,43 @@ def run(args: argparse.Namespace) -> int:
     require_memory(count * BYTES_PER_SAMPLE, f"{request}: evaluating {count} samples")
     dataset = args.dataset or run_config.dataset
     data_dir = args.data_dir if args.data_dir is not None else run_config.data_dir
-    if dataset == "folder":
-        raise UserError("the quality metrics are for MNIST-like digits; pass --dataset mnist")
+    colour = run_config.channels == 3 if images is None else images.shape[-1] == 3
+    if dataset != "folder" and colour:
+        raise UserError("colour pictures are measured by Inception (FID, KID): --dataset folder")
+    real_pictures = None
+    if dataset == "folder":  # numpy only: a bad folder answers before TensorFlow loads
+        require_memory(count * PICTURE_BYTES_PER_SAMPLE, f"{request}: evaluating {count} samples")
+        real_pictures = load_real_pictures(run_config, data_dir, images, folders)
     out = folders.output_folder(args.out)
     start_tensorflow()
     from dcgan_tf.evaluation.classifier import load_or_train_classifier
-    from dcgan_tf.evaluation.measure import evaluate_samples, format_table, real_data_metrics
+    from dcgan_tf.evaluation.measure import evaluate_samples, real_data_metrics
+    from dcgan_tf.evaluation.picture_quality import picture_yardstick
+    from dcgan_tf.evaluation.tables import format_table
 
     start = time.time()
     path = classifier_file(folders, dataset, args.classifier)
     samples, source = draw_samples(args, images, folders)  # first: a bad checkpoint fails at once
-    classifier = load_or_train_classifier(path, dataset, data_dir)
-    print(f"Evaluating {len(samples.images)} samples of {source}")
-    metrics = evaluate_samples(samples, classifier)
-    real = real_data_metrics(classifier, seed=args.seed)
+    if real_pictures is not None:  # a folder's pictures: FID and KID in Inception's features
+        weights = args.inception_weights or run_config.inception_weights
+        channels = 3 if colour else 1
+        yardstick = picture_yardstick(weights, real_pictures, count, channels, args.seed)
+        print(f"Evaluating {len(samples.images)} samples of {source} with Inception-v3")
+        metrics, real = yardstick.evaluate(samples), yardstick.real_data_metrics()
+        measured_by = {"inception": {"weights": weights or "Keras' cache", "resize": RESIZE}}
+    else:
+        classifier = load_or_train_classifier(path, dataset, data_dir)
+        print(f"Evaluating {len(samples.images)} samples of {source}")
+        metrics = evaluate_samples(samples, classifier)
+        real = real_data_metrics(classifier, seed=args.seed)
+        measured_by = {"classifier": {"path": str(path), **classifier.info}}
     seconds = time.time() - start
     print(format_table(metrics, real))
     report = {
         "source": source,
         "seed": args.seed,
         "seconds": round(seconds, 1),
-        "classifier": {"path": str(path), **classifier.info},
+        **measured_by,
         "samples": metrics,
         "real_data": real,
     }
@@ -135,20 +166,37 @@ def draw_samples(args: argparse.Namespace, images: np.ndarray | None, folders: R
     return run.samples(args.num, args.seed), run.describe()
 
 
+def load_real_pictures(
+    config: TrainConfig, data_dir: str | None, images: np.ndarray | None, folders: RunFolders
+) -> np.ndarray:
+    """The real pictures of a folder run (its prepared cache, a memory map), or of --data-dir
+    at the size of the --images given."""
+    from dcgan_tf.data.sources import load_split
+
+    if data_dir is None:
+        raise UserError("--dataset folder: name the folder of real pictures with --data-dir")
+    if images is None:
+        sizes = (config.channels, config.image_size, config.crop)
+        return load_split(
+            "folder", "train", data_dir, *sizes, config.picture_cache(folders.checkpoints)
+        )[0]
+    channels = images.shape[3] if images.ndim == 4 else 1
+    return load_split("folder", "train", data_dir, channels, images.shape[1], config.crop)[0]
+
+
 def load_images(path: Path) -> np.ndarray:
-    """uint8 (N, S, S) gray images (S one of IMAGE_SIZES) from a .npy file, memory-mapped: read a
-    batch at a time."""
+    """uint8 (N, S, S[, C]) images from a .npy file, memory-mapped: read a batch at a time."""
     try:
         images = np.load(path, mmap_mode="r", allow_pickle=False)
     except (OSError, ValueError) as err:
         raise UserError(f"--images {path}: not a readable .npy file ({err})") from None
     if not isinstance(images, np.ndarray):  # an .npz archive
         raise UserError(f"--images {path}: an .npz archive, not one .npy array")
-    square = images.ndim == 3 and images.shape[1] == images.shape[2] in IMAGE_SIZES
-    if images.dtype != np.uint8 or not square:
-        sizes = " or ".join(str(size) for size in IMAGE_SIZES)
+    square = images.ndim in (3, 4) and images.shape[1] == images.shape[2]
+    if images.dtype != np.uint8 or not square or images.shape[3:] not in ((), (1,), (3,)):
         raise UserError(
-            f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, S, S), S = {sizes}"
+            f"--images {path}: {images.dtype} {images.shape}, expected uint8 (N, S, S) or "
+            "(N, S, S, 3)"
         )
     if len(images) < 10:  # precision and recall need k=3 neighbours and then some
         raise UserError(f"--images {path}: {len(images)} images; at least 10 are needed")

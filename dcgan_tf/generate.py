@@ -32,7 +32,7 @@ if TYPE_CHECKING:  # TensorFlow loads only once training starts: --help answers 
 MEMORY_FLAGS = ("batch_size", "noise_dim", "eval_samples")
 # Where the field name's last word would mislead.
 METAVARS = {"keep_every": "N", "resume_from": "PATH", "steps_per_call": "K", "disc_dropout": "R"}
-METAVARS |= {"diff_augment": "POLICY", "crop": "N"}
+METAVARS |= {"diff_augment": "POLICY", "crop": "N", "inception_weights": "PATH"}
 
 
 def preset_in_effect(config: TrainConfig) -> str:
@@ -184,7 +184,7 @@ def train_locked(
     arrays = data is not None  # given by the Python API's caller
     # A data folder is read (numpy only) before TensorFlow loads: a bad one answers at once.
     # A folder of pictures is prepared once into the cache, then read back as a memory map.
-    cache_dir = config.cache_dir or os.path.join(config.checkpoint_dir, "data-cache")
+    cache_dir = config.picture_cache()
     if config.dataset == "folder":
         from dcgan_tf.common.files import check_writable_folder
 
@@ -225,7 +225,7 @@ def train_locked(
     config = placement.worker_config(config)
     log = print if placement.is_chief else say_nothing
     with tf.device(device):
-        every = [*standard_hooks(config, describe_device(device), described), *hooks]
+        every = [*standard_hooks(config, describe_device(device), described, images), *hooks]
         return train(config, images, log=log, hooks=every, image_labels=labels, spec=spec)
 
 

@@ -105,13 +105,29 @@ class TrainedRun(TrainedGenerator):
         classifier: str | Path | None = None,
     ) -> dict:
         """FID, classifier score, precision, recall, coverage and digit shares of `num` samples,
-        as `python -m dcgan_tf.evaluate` measures them, with `classifier(classifier, data_dir)`."""
+        as `python -m dcgan_tf.evaluate` measures them, with `classifier(classifier, data_dir)`;
+        a run on a folder of pictures: Inception FID and KID against its folder's pictures."""
         from dcgan_tf.evaluation.measure import evaluate_samples
 
         if num < 10:
             raise UserError(f"num must be at least 10, got {num}")
+        if self.config.dataset == "folder":
+            return self.evaluate_pictures(num, seed, data_dir)
         measure = self.classifier(classifier, data_dir)
         return evaluate_samples(self.samples(num, seed), measure)
+
+    def evaluate_pictures(self, num: int, seed: int, data_dir: str | None = None) -> dict:
+        """Inception FID and KID of `num` samples against the run's folder (or `data_dir`), its
+        prepared pictures read back from the cache (`evaluation/picture_quality.py`)."""
+        from dcgan_tf.data.sources import load_split
+        from dcgan_tf.evaluation.picture_quality import picture_yardstick
+
+        config = self.config
+        sizes = (config.channels, config.image_size, config.crop)
+        cache = config.picture_cache(self.folders.checkpoints)
+        real = load_split("folder", "train", data_dir or config.data_dir, *sizes, cache)[0]
+        yardstick = picture_yardstick(config.inception_weights, real, num, config.channels, seed)
+        return yardstick.evaluate(self.samples(num, seed))
 
     def export(self, out: str | Path) -> Path:
         """The generator as `python -m dcgan_tf.export` writes it into `out` (a new folder or an

@@ -7,6 +7,7 @@ import pytest
 from conftest import synthetic_digits, write_idx, write_mnist_dir
 
 from dcgan_tf.common.files import keep_marker, kept_below
+from dcgan_tf.data.pictures import resize_images
 from dcgan_tf.evaluate import main as evaluate_main
 from dcgan_tf.evaluation.classifier import classifier_data, load_classifier, train_classifier
 from dcgan_tf.evaluation.measure import (
@@ -15,9 +16,10 @@ from dcgan_tf.evaluation.measure import (
     QualityLog,
     Samples,
     evaluate_samples,
-    format_table,
     real_data_metrics,
 )
+from dcgan_tf.evaluation.metrics import fid
+from dcgan_tf.evaluation.tables import format_table
 from dcgan_tf.generate import main as generate_main
 from dcgan_tf.run.state import build_state
 from dcgan_tf.tools.quality import main as quality_main
@@ -93,6 +95,18 @@ def test_conditional_samples_get_per_label_accuracy(classifier):
     assert set(metrics["per_label_accuracy"]) == set(range(10))
     assert np.mean(list(metrics["per_label_accuracy"].values())) > 0.9
     assert "per-label accuracy" in format_table(metrics, real_data_metrics(classifier))
+
+
+@pytest.mark.parametrize("size", [32, 64])
+def test_digits_drawn_larger_are_resized_to_the_classifier_and_read_as_at_28(classifier, size):
+    digits = classifier.reference[:200]
+    upscaled = resize_images(digits, size)  # as --image-size S trains on them
+    features, probs = classifier.features_and_probs(digits)
+    features_s, probs_s = classifier.features_and_probs(upscaled)
+    assert (probs_s.argmax(1) == probs.argmax(1)).mean() > 0.95
+    noise = np.random.default_rng(0).integers(0, 256, upscaled.shape, dtype=np.uint8)
+    fid_noise = fid(classifier.features_and_probs(noise)[0], features)
+    assert fid(features_s, features) < 0.05 * fid_noise
 
 
 def test_generator_sampler_draws_the_same_images_for_the_same_seed():

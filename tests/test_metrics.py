@@ -1,6 +1,7 @@
 """The metrics' definitions, checked against closed forms and brute-force computations."""
 
 import math
+import time
 
 import numpy as np
 import pytest
@@ -10,7 +11,9 @@ from dcgan_tf.evaluation.metrics import (
     classifier_score,
     fid,
     frechet_distance,
+    kid,
     kl_from_uniform,
+    mmd2_unbiased,
     pairwise_distances,
     precision_recall_coverage,
     rare_classes,
@@ -51,6 +54,60 @@ def test_fid_of_samples_approaches_the_closed_form_of_their_gaussians():
 def test_fid_of_a_set_with_itself_is_zero():
     x = np.random.default_rng(2).normal(size=(500, 8))
     assert fid(x, x) == pytest.approx(0.0, abs=1e-8)
+
+
+def test_fid_of_fewer_samples_than_dimensions_agrees_with_the_covariance_form():
+    rng = np.random.default_rng(6)
+    f1, f2 = rng.normal(size=(7, 12)), rng.normal(0.5, 2.0, size=(9, 12))
+    gaussians = (f1.mean(0), np.cov(f1, rowvar=False), f2.mean(0), np.cov(f2, rowvar=False))
+    assert fid(f1, f2) == pytest.approx(frechet_distance(*gaussians), rel=1e-6)
+
+
+def test_fid_of_a_few_pictures_in_inception_s_2048_dimensions_takes_no_eigendecomposition():
+    rng = np.random.default_rng(7)
+    f1, f2 = np.abs(rng.normal(size=(10, 2048))), np.abs(rng.normal(size=(8, 2048)))
+    start = time.perf_counter()
+    fid(f1, f2)
+    assert time.perf_counter() - start < 2  # two 2048 x 2048 eigendecompositions: 10-20 s here
+
+
+def test_kid_of_a_hand_computed_example():
+    # d = 1, k(a, b) = (ab + 1)^3. Within x: k(0, 1) = 1; within y: k(1, 2) = 27; across:
+    # k(0, 1) = k(0, 2) = 1, k(1, 1) = 8, k(1, 2) = 27, mean 37 / 4. MMD^2 = 1 + 27 - 2 * 9.25.
+    x, y = np.array([[0.0], [1.0]]), np.array([[1.0], [2.0]])
+    assert mmd2_unbiased(x, y) == pytest.approx(9.5)
+    assert kid(x, y, subsets=5) == pytest.approx((9.5, 0.0))  # each subset is the whole set
+
+
+def test_mmd2_unbiased_agrees_with_a_loop_over_pairs():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(6, 4)), rng.normal(1.0, size=(5, 4))
+
+    def k(a, b):
+        return (a @ b / 4 + 1) ** 3
+
+    within_x = sum(k(x[i], x[j]) for i in range(6) for j in range(6) if i != j) / 30
+    within_y = sum(k(y[i], y[j]) for i in range(5) for j in range(5) if i != j) / 20
+    across = sum(k(a, b) for a in x for b in y) / 30
+    assert mmd2_unbiased(x, y) == pytest.approx(within_x + within_y - 2 * across, rel=1e-5)
+
+
+def test_kid_of_one_set_is_near_zero_and_of_a_shifted_set_clearly_positive():
+    features = np.abs(np.random.default_rng(4).normal(size=(600, 32)))  # like pool features
+    same_mean, same_std = kid(features, features, subsets=50, subset_size=200)
+    shifted_mean, shifted_std = kid(features, features + 0.3, subsets=50, subset_size=200)
+    assert abs(same_mean) < 3 * same_std
+    assert shifted_mean > 10 * shifted_std > 0
+    assert shifted_mean > 100 * abs(same_mean)
+
+
+def test_kid_takes_smaller_subsets_when_there_are_fewer_samples():
+    rng = np.random.default_rng(5)
+    few, many = rng.normal(size=(8, 3)), rng.normal(size=(50, 3))
+    mean, std = kid(few, many, subsets=10)  # subsets of 8, not of 1,000
+    assert np.isfinite(mean) and std > 0
+    with pytest.raises(ValueError, match="at least 2"):
+        kid(few[:1], many)
 
 
 def test_classifier_score_is_ten_for_confident_even_classes_and_one_for_collapse():

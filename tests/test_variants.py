@@ -171,8 +171,3 @@ def test_resuming_at_another_image_size_names_the_flag():
     saved = TrainConfig(image_size=64, checkpoint_dir="ck")
     with pytest.raises(UserError, match="ck holds a run with --image-size 64, not 32"):
         check_resumable(dataclasses.replace(saved, image_size=32), saved, log=print)
-
-
-def test_quality_measurements_are_refused_for_a_folder_of_pictures():
-    with pytest.raises(UserError, match="--eval-every measures gray digits"):
-        TrainConfig(dataset="folder", data_dir="x", eval_every=1)

@@ -102,4 +102,8 @@ HELP = {
     "centered square)",
     "cache_dir": "where a --dataset folder is prepared once into a .npy of S x S pictures and "
     "read back from on later runs (default: CHECKPOINT_DIR/data-cache)",
+    "inception_weights": "with --dataset folder and --eval-every: Inception-v3's ImageNet "
+    "weights for FID and KID, the file inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5 "
+    "or a folder holding it (default: Keras' cache ~/.keras/models/, downloaded there once "
+    "when online; missing offline, the run goes on without FID and KID)",
 }

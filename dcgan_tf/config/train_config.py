@@ -101,6 +101,13 @@ class TrainConfig:
     image_size: int = 28  # S: the pictures are S x S (folders resized, MNIST upscaled)
     crop: int = 0  # --dataset folder: center crop of N pixels before resizing (0: largest square)
     cache_dir: str | None = None  # a folder's prepared pictures (None: CHECKPOINT_DIR/data-cache)
+    # Quality of pictures that are not digits (issue 29; evaluation/inception.py).
+    inception_weights: str | None = None  # Inception-v3's no-top .h5, or its folder (None: Keras')
+
+    def picture_cache(self, checkpoint_dir: str | Path | None = None) -> Path:
+        """Where a folder's prepared pictures live: --cache-dir, else the run's checkpoint folder
+        (`checkpoint_dir` where the run is now, or --checkpoint-dir) / data-cache."""
+        return Path(self.cache_dir or Path(checkpoint_dir or self.checkpoint_dir) / "data-cache")
 
     @classmethod
     def for_model(cls, **given: object) -> TrainConfig:
@@ -180,8 +187,6 @@ class TrainConfig:
         conditional = self.model in CONDITIONAL_MODELS
         if self.dataset == "folder" and (self.data_dir is None or conditional):
             raise UserError("--dataset folder needs --data-dir, and has no labels for cdcgan")
-        if self.eval_every and (self.dataset == "folder" or self.channels != 1):
-            raise UserError("--eval-every measures gray digits; not for --dataset folder")
         if self.crop < 0 or (self.crop and self.dataset != "folder"):
             raise UserError(f"--crop {self.crop}: a number of pixels, for --dataset folder only")
         if self.gen_steps > 1 and self.update != "alternating":

@@ -123,6 +123,11 @@ def load_or_train_classifier(
 
     The model file is written last, so its presence means the whole bundle is there.
     """
+    if dataset == "folder":  # labels all 0: nothing a classifier could learn
+        raise UserError(
+            "the digit classifier measures mnist and fashion_mnist; a folder's pictures are "
+            "measured by Inception-v3 (python -m dcgan_tf.evaluate --dataset folder)"
+        )
     if Path(path).exists():
         classifier = load_classifier(path)
         log(f"Classifier {path}: {classifier.info['held_out_accuracy']:.2%} held-out accuracy")

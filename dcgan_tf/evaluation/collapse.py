@@ -1,7 +1,8 @@
 """A one-line warning when a run looks like it is collapsing; the run goes on.
 
 A listener of `evaluation.QualityHook`: after each measurement it warns when one digit is more
-than half of the samples (mode collapse: the classifier reads most samples as that digit), or
+than half of the samples (mode collapse: the classifier reads most samples as that digit; digits
+only), or
 when FID has risen to at least twice the best this run has measured (a run falling apart).
 Users lose days to a run that collapsed at epoch 20 and was never looked at.
 
@@ -31,7 +32,7 @@ class CollapseWarning:
 
     def on_quality(self, epoch: int, state: GanState, metrics: dict) -> None:
         step, fid = int(state.step), float(metrics["fid"])
-        histogram = np.asarray(metrics["class_histogram"])
+        histogram = np.asarray(metrics.get("class_histogram", [0.0]))  # none for pictures
         digit = int(histogram.argmax())
         one_digit = bool(histogram[digit] > ONE_DIGIT_SHARE)
         if one_digit and not self.one_digit:

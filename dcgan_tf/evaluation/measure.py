@@ -16,7 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-from dcgan_tf.common.errors import UserError, gist
+from dcgan_tf.common.errors import gist
 from dcgan_tf.common.files import set_aside, write_atomic
 from dcgan_tf.common.plots import plot_series
 from dcgan_tf.evaluation.classifier import Classifier
@@ -37,7 +37,7 @@ from dcgan_tf.tutorial.dataset import to_model_range
 
 @dataclass
 class Samples:
-    images: np.ndarray  # float32 (N, 28, 28, 1) in [-1, 1], or uint8 pixels (N, 28, 28)
+    images: np.ndarray  # float32 (N, S, S, 1) in [-1, 1], or uint8 pixels (N, S, S[, C])
     labels: np.ndarray | None = None  # the label each sample was drawn for (conditional models)
 
 
@@ -47,19 +47,20 @@ class Sampler(Protocol):
 
 @dataclass
 class GeneratorSampler:
-    """Any model of `models.specs.MODEL_SPECS`: noise of its kind in, images out. A conditional
-    model draws the digits 0 to 9 in turn and says so."""
+    """Any model of `models.specs.MODEL_SPECS`: noise of its kind in, images out (gray: floats
+    in [-1, 1]; colour: uint8 pixels, a quarter of the memory). A conditional model draws the
+    digits 0 to 9 in turn and says so."""
 
     state: GanState
     channels: int = 1
 
     def sample(self, num: int, seed: int) -> Samples:
-        if self.channels != 1:
-            raise UserError("the quality metrics are for gray digits, not --channels 3 images")
         spec = self.state.spec
         noise = draw_noise(spec, num, self.state.generator.inputs[0].shape[1], seed)
         labels = np.arange(num) % NUM_CLASSES if spec.conditional else None
-        pixels = generate_pixels(self.state, noise, labels)
+        pixels = generate_pixels(self.state, noise, labels, self.channels)
+        if self.channels != 1:
+            return Samples(pixels, labels)
         return Samples(to_model_range(pixels[..., 0]), labels)
 
 
@@ -104,53 +105,19 @@ def real_data_metrics(classifier: Classifier, seed: int = 0) -> dict:
     return evaluate_samples(Samples(images), classifier, classifier.reference[order[half:]])
 
 
-TABLE_ROWS = [  # (title, key in the metrics, format)
-    ("FID (lower is better)", "fid", "{:.3f}"),
-    ("classifier score (1 to 10)", "classifier_score", "{:.3f}"),
-    ("KL(classes || uniform)", "kl_from_uniform", "{:.4f}"),
-    ("digits under 5% of samples", "rare_classes", "{}"),
-    ("precision (k=3)", "precision", "{:.3f}"),
-    ("recall (k=3)", "recall", "{:.3f}"),
-    ("coverage (k=3)", "coverage", "{:.3f}"),
-    ("samples / real images", None, "{}"),
-]
-
-
-def table_cell(metrics: dict, key: str | None, fmt: str) -> str:
-    """One metric as text: a list of digits, a number, or (key None) the sample counts."""
-    if key is None:
-        return f"{metrics['num_samples']} / {metrics['num_real']}"
-    value = metrics[key]
-    if isinstance(value, list):
-        return ", ".join(map(str, value)) or "none"
-    return fmt.format(value)
-
-
-def format_table(samples: dict, real: dict) -> str:
-    """A plain-text table: one row per metric, the samples beside the real data."""
-    lines = [f"{'metric':<28}{'samples':>28}{'real data':>16}"]
-    for title, key, fmt in TABLE_ROWS:
-        cells = f"{table_cell(samples, key, fmt):>28}{table_cell(real, key, fmt):>16}"
-        lines.append(f"{title:<28}{cells}")
-    shares = " ".join(f"{k}:{h:.1%}" for k, h in enumerate(samples["class_histogram"]))
-    lines.append(f"class histogram of the samples: {shares}")
-    if "per_label_accuracy" in samples:
-        accuracy = " ".join(f"{k}:{a:.1%}" for k, a in samples["per_label_accuracy"].items())
-        lines.append(f"per-label accuracy (drawn for k, read as k): {accuracy}")
-    return "\n".join(lines)
-
-
-QUALITY_COLUMNS = ("epoch", "step", "fid", "classifier_score")
+DIGIT_COLUMNS = ("fid", "classifier_score")  # quality.csv's measures, after epoch and step
+SERIES_TITLES = {"fid": "FID", "classifier_score": "classifier score", "kid": "KID"}
 
 
 class QualityLog:
-    """FID and classifier score against training time: `quality.csv` and `quality.png`."""
+    """The measures (`columns`: FID and classifier score for digits) against training time:
+    `quality.csv` and `quality.png`."""
 
-    def __init__(self, directory: str | Path) -> None:
-        self.directory = Path(directory)
-        self.rows: list[tuple[int, int, float, float]] | None = None  # read at the first record
+    def __init__(self, directory: str | Path, columns: Sequence[str] = DIGIT_COLUMNS) -> None:
+        self.directory, self.columns = Path(directory), tuple(columns)
+        self.rows: list[tuple] | None = None  # (epoch, step, *measures), read at the first record
 
-    def load(self) -> list[tuple[int, int, float, float]]:
+    def load(self) -> list[tuple]:
         """The rows already in quality.csv (after --fresh has moved an old one aside)."""
         path = self.directory / "quality.csv"
         if not path.exists():
@@ -158,7 +125,7 @@ class QualityLog:
         try:
             with path.open(newline="") as f:
                 return [
-                    (int(r["epoch"]), int(r["step"]), float(r["fid"]), float(r["classifier_score"]))
+                    (int(r["epoch"]), int(r["step"]), *(float(r[c]) for c in self.columns))
                     for r in csv.DictReader(f)
                 ]
         except (OSError, ValueError, KeyError, TypeError, csv.Error) as err:  # a side file:
@@ -169,23 +136,54 @@ class QualityLog:
         # Rows from this epoch on were written by a run killed before its checkpoint: redone.
         rows = self.load() if self.rows is None else self.rows
         self.rows = [row for row in rows if row[0] < epoch]
-        self.rows.append((epoch, step, metrics["fid"], metrics["classifier_score"]))
+        self.rows.append((epoch, step, *(metrics[c] for c in self.columns)))
         text = io.StringIO()
         writer = csv.writer(text, lineterminator="\n")
-        writer.writerow(QUALITY_COLUMNS)
-        writer.writerows((e, s, f"{d:.4f}", f"{c:.4f}") for e, s, d, c in self.rows)
+        writer.writerow(("epoch", "step", *self.columns))
+        writer.writerows((e, s, *(f"{v:.{self.digits(v)}f}" for v in m)) for e, s, *m in self.rows)
         write_atomic(self.directory / "quality.csv", text.getvalue().encode())
         steps = [row[1] for row in self.rows]
         series = {
-            "FID": [row[2] for row in self.rows],
-            "classifier score": [row[3] for row in self.rows],
+            SERIES_TITLES[c]: [row[2 + i] for row in self.rows]
+            for i, c in enumerate(self.columns)
+            if c in SERIES_TITLES  # a spread (kid_std) is in the CSV, not a plot of its own
         }
         plot_series(steps, series, self.directory / "quality.png")
+
+    @staticmethod
+    def digits(value: float) -> int:
+        """Decimals a value is written with: 4, more for a small one (KID is about 1e-3)."""
+        return 4 if abs(value) >= 0.1 or value == 0 else 7
 
 
 def measure_generator(state: GanState, classifier: Classifier, num: int, seed: int) -> dict:
     """Every metric of `num` samples (noise drawn from `seed`) of the state's generator."""
     return evaluate_samples(GeneratorSampler(state).sample(num, seed), classifier)
+
+
+class Yardstick(Protocol):
+    """What `QualityHook` measures with: the digit classifier (`DigitYardstick`), or Inception
+    for other pictures (`picture_quality.PictureYardstick`)."""
+
+    columns: tuple[str, ...]  # the measures quality.csv keeps
+
+    def measure(self, state: GanState, num: int, seed: int) -> dict: ...
+
+    def describe(self, metrics: dict) -> str: ...
+
+
+@dataclass
+class DigitYardstick:
+    """FID and classifier score in the digit classifier's features and outputs."""
+
+    classifier: Classifier
+    columns: tuple[str, ...] = DIGIT_COLUMNS
+
+    def measure(self, state: GanState, num: int, seed: int) -> dict:
+        return measure_generator(state, self.classifier, num, seed)
+
+    def describe(self, metrics: dict) -> str:
+        return f"FID {metrics['fid']:.3f}, classifier score {metrics['classifier_score']:.3f}"
 
 
 class QualityListener(Protocol):
@@ -195,14 +193,15 @@ class QualityListener(Protocol):
 
 
 class QualityHook(Hook):
-    """--eval-every: every `every` epochs and at the end of training, FID and classifier score
-    of `num` samples into `quality.csv` and `quality.png`; then each of `listeners` gets the
+    """--eval-every: every `every` epochs and at the end of training, the measures of `num`
+    samples (FID and classifier score by a digit classifier, or the FID and KID of a
+    `Yardstick`) into `quality.csv` and `quality.png`; then each of `listeners` gets the
     metrics, and `latest` holds them as (epoch, step, metrics) for other hooks (the TensorBoard
     summaries)."""
 
     def __init__(
         self,
-        classifier: Classifier,
+        classifier: Classifier | Yardstick,
         out: str | Path,
         every: int,
         num: int,
@@ -210,7 +209,9 @@ class QualityHook(Hook):
         log: Callable[[str], None] = print,
         listeners: Sequence[QualityListener] = (),
     ) -> None:
-        self.classifier, self.quality = classifier, QualityLog(out)
+        digits = isinstance(classifier, Classifier)
+        self.yardstick = DigitYardstick(classifier) if digits else classifier
+        self.quality = QualityLog(out, self.yardstick.columns)
         self.every, self.num, self.seed, self.log = every, num, seed, log
         self.listeners = list(listeners)
         self.latest: tuple[int, int, dict] | None = None
@@ -230,13 +231,11 @@ class QualityHook(Hook):
 
     def measure(self, epoch: int, state: GanState) -> None:
         start = time.time()
-        metrics = measure_generator(state, self.classifier, self.num, self.seed)
+        metrics = self.yardstick.measure(state, self.num, self.seed)
         self.quality.record(epoch, int(state.step), metrics)
         seconds = time.time() - start
-        self.log(
-            f"Quality after epoch {epoch}: FID {metrics['fid']:.3f}, classifier score "
-            f"{metrics['classifier_score']:.3f} ({self.num} samples, {seconds:.1f} s)"
-        )
+        described = self.yardstick.describe(metrics)
+        self.log(f"Quality after epoch {epoch}: {described} ({self.num} samples, {seconds:.1f} s)")
         self.latest = (epoch, int(state.step), metrics)
         for listener in self.listeners:
             listener.on_quality(epoch, state, metrics)

@@ -1,7 +1,8 @@
-"""Sample-quality metrics, computed on a digit classifier's outputs and features (pure numpy).
+"""Sample-quality metrics on features and class probabilities (pure numpy).
 
-Inception-based FID needs weights that cannot be downloaded here and fits 28x28 digits badly; the
-usual practice for MNIST is the same statistics in the feature space of a digit classifier.
+For digits, the features are a digit classifier's (Inception fits 28x28 digits badly; the usual
+practice for MNIST is the same statistics in a digit classifier's feature space); for other
+pictures, Inception-v3's pool features (`inception.py`): FID and KID are the same maths in both.
 """
 
 from __future__ import annotations
@@ -12,6 +13,9 @@ EPS = 1e-12
 # Memory an evaluation takes per sample, all told: its noise, its pixels (uint8, then float32),
 # its 128 features (float32, then two float64 copies for FID), its probabilities, k-NN radius.
 BYTES_PER_SAMPLE = 8192
+# The same with Inception (`inception.py`): a picture's pixels (128x128x3 at most), its 2048
+# features (float32, then two float64 copies for FID), with room to spare.
+PICTURE_BYTES_PER_SAMPLE = 131_072
 
 
 def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: np.ndarray) -> float:
@@ -29,11 +33,77 @@ def frechet_distance(mu1: np.ndarray, cov1: np.ndarray, mu2: np.ndarray, cov2: n
 
 
 def fid(features1: np.ndarray, features2: np.ndarray) -> float:
-    """FID: the Fréchet distance between Gaussians fitted to two sets of features (N, D)."""
+    """FID: the Fréchet distance between Gaussians fitted to two sets of features (N, D).
+
+    With fewer features than dimensions (a few pictures in Inception's 2048), computed from the
+    N1 x N2 products of the features instead of two D x D eigendecompositions: the same number.
+    """
     f1, f2 = np.asarray(features1, np.float64), np.asarray(features2, np.float64)
+    if min(len(f1), len(f2)) <= f1.shape[1]:
+        return few_samples_fid(f1, f2)
     return frechet_distance(
         f1.mean(0), np.cov(f1, rowvar=False), f2.mean(0), np.cov(f2, rowvar=False)
     )
+
+
+def few_samples_fid(f1: np.ndarray, f2: np.ndarray) -> float:
+    """FID through the centered features X1 (N1, D), X2 (N2, D): C_i = X_i^T X_i / (N_i - 1),
+    and the non-zero eigenvalues of C1 C2 are the squared singular values of X1 X2^T over
+    (N1 - 1)(N2 - 1), so Tr((C1 C2)^1/2) is the sum of those singular values, scaled."""
+    x1, x2 = f1 - f1.mean(0), f2 - f2.mean(0)
+    n1, n2 = len(f1) - 1, len(f2) - 1
+    trace_sqrt = np.linalg.svd(x1 @ x2.T, compute_uv=False).sum() / np.sqrt(n1 * n2)
+    diff = f1.mean(0) - f2.mean(0)
+    return float(diff @ diff + (x1 * x1).sum() / n1 + (x2 * x2).sum() / n2 - 2 * trace_sqrt)
+
+
+KID_SUBSETS, KID_SUBSET_SIZE = 100, 1000  # as clean-fid and torch-fidelity measure KID
+
+
+def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """KID's kernel k(x, y) = (x.y / d + 1)^3 for every row pair, float64 (len(x), len(y)).
+
+    The dot products in float32 (KID's cost is these matrix products), the cube in float64."""
+    dots = np.asarray(x, np.float32) @ np.asarray(y, np.float32).T
+    return (dots.astype(np.float64) / np.shape(x)[1] + 1.0) ** 3
+
+
+def mmd2_unbiased(x: np.ndarray, y: np.ndarray) -> float:
+    """The unbiased estimate of MMD^2 between the sets x (m, d) and y (n, d), in the cubic
+    polynomial kernel: the mean of k over distinct pairs within x, plus within y, minus twice
+    the mean of k across x and y (Binkowski et al. 2018, eq. 3)."""
+    m, n = len(x), len(y)
+    kxx, kyy = polynomial_kernel(x, x), polynomial_kernel(y, y)
+    within_x = (kxx.sum() - np.trace(kxx)) / (m * (m - 1))
+    within_y = (kyy.sum() - np.trace(kyy)) / (n * (n - 1))
+    return float(within_x + within_y - 2 * polynomial_kernel(x, y).mean())
+
+
+def kid(
+    features1: np.ndarray,
+    features2: np.ndarray,
+    subsets: int = KID_SUBSETS,
+    subset_size: int = KID_SUBSET_SIZE,
+    seed: int = 0,
+) -> tuple[float, float]:
+    """KID (Binkowski et al. 2018): the mean and standard deviation of `mmd2_unbiased` over
+    `subsets` pairs of random subsets (drawn without replacement) of `subset_size` rows each,
+    fewer rows when a set is smaller. Near 0 for two sets of one distribution (it can be
+    slightly negative: the estimate is unbiased); larger the further apart they are."""
+    size = min(subset_size, len(features1), len(features2))
+    if size < 2:
+        raise ValueError(f"KID needs at least 2 features in each set, got {size}")
+    if size == len(features1) == len(features2):
+        subsets = 1  # every subset is the whole of both sets: one value, spread 0
+    rng = np.random.default_rng(seed)
+    values = [
+        mmd2_unbiased(
+            features1[np.sort(rng.choice(len(features1), size, replace=False))],
+            features2[np.sort(rng.choice(len(features2), size, replace=False))],
+        )
+        for _ in range(subsets)
+    ]
+    return float(np.mean(values)), float(np.std(values))
 
 
 def classifier_score(probs: np.ndarray) -> float:

@@ -147,6 +147,12 @@ def section_history(segments: list[dict]) -> str:
     return table(header, rows)
 
 
+QUALITY_TITLES = {  # quality.csv's columns and titles: digits (False), pictures (True)
+    False: {"epoch": "epoch", "step": "step", "fid": "FID", "classifier_score": "classifier score"},
+    True: {"epoch": "epoch", "step": "step", "fid": "FID", "kid": "KID", "kid_std": "KID std"},
+}
+
+
 def section_quality(out: Path) -> str:
     parts = []
     if (out / "quality.png").exists():
@@ -154,16 +160,15 @@ def section_quality(out: Path) -> str:
     if (out / "quality.csv").exists():
         try:
             with (out / "quality.csv").open(newline="") as f:
-                rows = [
-                    (r["epoch"], r["step"], r["fid"], r["classifier_score"])
-                    for r in csv.DictReader(f)
-                ]
+                reader = csv.DictReader(f)
+                measures = QUALITY_TITLES["kid" in (reader.fieldnames or ())]
+                rows = [tuple(r[key] for key in measures) for r in reader]
             for row in rows:
                 for value in row:
                     float(value)  # ValueError unless every value is a number
         except (OSError, ValueError, KeyError, TypeError, csv.Error) as err:
             raise DamagedFile(out / "quality.csv", f"not a quality history ({gist(err)})") from None
-        parts.append(table(("epoch", "step", "FID", "classifier score"), rows, numeric=4))
+        parts.append(table(tuple(measures.values()), rows, numeric=len(measures)))
     if (out / "metrics.json").exists():
         try:
             parts.append(metrics_table(json.loads((out / "metrics.json").read_text())))
@@ -176,12 +181,12 @@ def section_quality(out: Path) -> str:
 
 def metrics_table(report: dict) -> str:
     """The table `python -m dcgan_tf.evaluate` printed: the samples beside real data."""
-    from dcgan_tf.evaluation.measure import TABLE_ROWS, table_cell  # only when there are metrics
+    from dcgan_tf.evaluation.tables import table_cell, table_rows  # only when there are metrics
 
     samples, real = report["samples"], report["real_data"]
     rows = [
         (title, table_cell(samples, key, fmt), table_cell(real, key, fmt))
-        for title, key, fmt in TABLE_ROWS
+        for title, key, fmt in table_rows(samples)
     ]
     source = html.escape(str(report.get("source", "")))
     caption = f"<p>Measured by <code>dcgan_tf.evaluate</code> on {source}:</p>"

@@ -35,6 +35,7 @@ TENSORBOARD_DIR = "tensorboard"  # inside the run's --out folder
 WRITTEN = "written.json"  # {"step": the newest step the event files hold}
 CONFIG_TAG = "config"
 QUALITY_KEYS = ("fid", "classifier_score", "precision", "recall", "coverage", "kl_from_uniform")
+QUALITY_KEYS += ("kid", "kid_std")  # a folder's pictures: FID and KID in Inception's features
 STEP_TAGS = ("loss/generator", "loss/discriminator", "speed/images_per_second")
 
 
@@ -57,6 +58,7 @@ class TensorBoardHook(Hook):
     speed/images_per_second              every step (the time of the step, not of epoch-end work)
     progress/grid                        the epoch's progress grid, after every epoch
     quality/fid, quality/classifier_score, ...   with --eval-every, read from `quality`
+                                         (a folder's pictures: quality/fid, kid, kid_std)
     config                               the run's config as a table, once per start or resume
     """
 
@@ -128,7 +130,8 @@ class TensorBoardHook(Hook):
         """The QualityHook's metrics, if it measured at `step` and they are not taken yet."""
         latest = self.quality.latest if self.quality else None
         if latest and latest[1] == step != self.measured_step:
-            self.metrics.append((step, {k: float(latest[2][k]) for k in QUALITY_KEYS}))
+            measured = {k: float(latest[2][k]) for k in QUALITY_KEYS if k in latest[2]}
+            self.metrics.append((step, measured))
             self.measured_step = step
 
     def write(self, step: int) -> None:

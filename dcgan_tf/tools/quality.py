@@ -125,7 +125,7 @@ READING_NOTES = """## Reading the numbers
 
 def render_report(args, config, classifier_info, steps, columns, seconds, workdir) -> str:
     """QUALITY.md: what was trained and measured, the table, and how to read it."""
-    from dcgan_tf.evaluation.measure import TABLE_ROWS, table_cell
+    from dcgan_tf.evaluation.tables import TABLE_ROWS, table_cell
 
     noise, model, _ = columns
 
