@@ -111,8 +111,10 @@ def render_sizes(
         "alternating update's formula in `tools/bench_sizes.py`).",
         "",
         "Memory on the CPU, two ways: **TF peak** is TensorFlow's allocator "
-        "(`tf.config.experimental.get_memory_info`), its peak during one call (weights, Adam's "
-        "slots and activations alive at once), the largest over the calls; **RSS growth** is "
+        "(`tf.config.experimental.get_memory_info`): what the step keeps (weights, Adam's "
+        "slots, its batch) plus the most one call allocates above that (activations, "
+        "gradients), the step's own peak whatever the other step of the process holds; "
+        "**RSS growth** is "
         "the process's peak resident memory after the step was built and called twice, minus "
         "its resident memory before: what training at that size adds to a process (the "
         "allocator's free memory, oneDNN's buffers and the traced graphs included).",

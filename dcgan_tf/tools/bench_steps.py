@@ -7,9 +7,11 @@ size: `{"model": "pytorch", "image_size": 64, "channels": 3, "batch_size": 128}`
 28x28 (`bench_baseline.Notebook`) always takes part, first in every turn: the yardstick.
 
 Memory, two ways, on the step's device:
-- `tf_peak_mb`: TensorFlow's allocator (`tf.config.experimental.get_memory_info`), its peak
-  during one call (reset just before): the weights, optimizer slots and activations alive at
-  once; the largest over the timed calls.
+- `tf_peak_mb`: TensorFlow's allocator (`tf.config.experimental.get_memory_info`): what the
+  step keeps (its weights, optimizer slots and batch: the allocator's growth while it is built
+  and called twice) plus the most one call allocates above what is already held (the peak
+  during the call, reset just before, minus the memory held at its start): the step's own
+  peak, whatever the other step of the process holds.
 - `rss_growth_mb`: the process's peak resident memory after the step is built and called twice,
   minus its resident memory before it was built: what the step adds to a process (the
   allocator's free lists, oneDNN's buffers and the traced graphs included). The options are built
@@ -89,6 +91,13 @@ def memory_device() -> str:
     return "GPU:0" if tf.config.list_physical_devices("GPU") else "CPU:0"
 
 
+def allocated_mb(device: str) -> dict[str, float]:
+    """TensorFlow's allocator on `device`: the memory held now and its peak since the last
+    reset (`tf.config.experimental.reset_memory_stats`), in MB."""
+    info = tf.config.experimental.get_memory_info(device)
+    return {"current": info["current"] / 2**20, "peak": info["peak"] / 2**20}
+
+
 def run_steps(images: np.ndarray, args: argparse.Namespace) -> dict:
     """Seconds per step of the notebook's step and each of `args.options`, taking turns call by
     call (after two warm-up calls each: tracing, XLA compilation, oneDNN primitives), so a
@@ -98,12 +107,16 @@ def run_steps(images: np.ndarray, args: argparse.Namespace) -> dict:
     flops: dict[str, int] = {}
     batches: dict[str, int] = {NOTEBOOK: args.batch_size}
 
+    device = memory_device()
+    kept: dict[str, float] = {}
+
     def build(name: str, make: Callable[[], Runner]) -> None:
-        before = resident_memory_mb()
+        before, held = resident_memory_mb(), allocated_mb(device)["current"]
         runners[name] = make()
         for _ in range(2):
             runners[name][1]()
         growth[name] = peak_memory_mb() - before
+        kept[name] = allocated_mb(device)["current"] - held
 
     for name, settings in json.loads(args.options).items():
         config = step_config(args.batch_size, settings)
@@ -117,16 +130,16 @@ def run_steps(images: np.ndarray, args: argparse.Namespace) -> dict:
     build(NOTEBOOK, lambda: notebook_runner(images, args.batch_size))
     turns = {NOTEBOOK: runners.pop(NOTEBOOK), **runners}  # the yardstick first in every turn
     seconds: dict[str, list[float]] = {name: [] for name in turns}
-    tf_peak = dict.fromkeys(turns, 0.0)
-    device = memory_device()
+    above = dict.fromkeys(turns, 0.0)  # the most one call allocates above what is held
     for _ in range(args.repeats):
         for name, (steps, run) in turns.items():
             tf.config.experimental.reset_memory_stats(device)
+            held = allocated_mb(device)["current"]
             start = time.perf_counter()
             run()
             seconds[name].append((time.perf_counter() - start) / steps)
-            peak = tf.config.experimental.get_memory_info(device)["peak"] / 2**20
-            tf_peak[name] = max(tf_peak[name], peak)
+            above[name] = max(above[name], allocated_mb(device)["peak"] - held)
+    tf_peak = {name: kept[name] + above[name] for name in turns}
     return {
         "step_seconds": seconds,
         "batch_size": batches,
