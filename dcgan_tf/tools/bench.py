@@ -150,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Time dcgan_tf beside the tutorial's own loop and step, with each speed "
         "option alone and combined, in one run, and write BENCHMARKS.md (keeping what it "
         "holds below its marker line). Takes about 26 minutes on 2 cores with the MNIST test "
-        "split.",
+        "split, and the picture sizes' table (--only sizes) 12 to 25 more on 2 busy cores.",
     )
     parser.add_argument(
         "--data-dir", type=path_arg, help="MNIST IDX files (default: random pixels)"
@@ -174,7 +174,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--only",
         choices=("sizes",),
         help="one table alone: sizes = the train step at 28, 32, 64 and 128 pixels beside the "
-        "notebook's (rewrites only its section of the report; about 12 minutes on 2 cores)",
+        "notebook's (rewrites only its section of the report; 12 to 25 minutes on 2 busy cores)",
     )
     args = parser.parse_args(argv)
     if args.quick:
