@@ -46,7 +46,7 @@ clean-venv:
 quality: $(STAMP)  ## Train 25 epochs on offline MNIST, write QUALITY.md (about 15 minutes on 2 cores).
 	$(PY) -m dcgan_tf.tools.quality --data-dir $(or $(DATA_DIR),../shared/data/mnist)
 
-bench: $(STAMP)  ## Time dcgan_tf beside the tutorial's loop and step, every speed option; writes BENCHMARKS.md (~25 min).
+bench: $(STAMP)  ## Time dcgan_tf beside the tutorial's loop and step, every speed option; writes BENCHMARKS.md (~25 min, + picture sizes 12-25 min; ARGS="--only sizes" for those alone).
 	$(PY) -m dcgan_tf.tools.bench --data-dir $(or $(DATA_DIR),../shared/data/mnist) $(ARGS)
 
 tensorboard: $(STAMP)  ## Serve the run's TensorBoard summaries on http://localhost:6006 (OUT=dir for another run).

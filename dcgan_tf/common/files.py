@@ -106,6 +106,19 @@ def kept_below(report: Path, marker: str) -> str:
     return "\n" + text[text.index(marker) :] if marker in text else ""
 
 
+def replace_marked_section(report: Path, name: str, section: str) -> None:
+    """Put `section` between `<!-- NAME:start -->` and `<!-- NAME:end -->` in `report`, in place
+    of what they held (appended, with the markers, when they are missing); the rest is kept."""
+    start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
+    text = report.read_text() if report.exists() else ""
+    block = f"{start}\n{section}\n{end}"
+    if start in text and end in text:
+        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    write_atomic(report, text.encode())
+
+
 def check_writable_folder(folder: str | Path, flag: str) -> Path:
     """Create `folder` if needed and prove that a file can be written there, before a run
     starts: a read-only or misnamed folder is refused at once, not after an hour of training."""

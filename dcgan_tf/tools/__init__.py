@@ -5,6 +5,8 @@ bench.py                    make bench: dcgan_tf's speed beside the notebook's l
 bench_cases.py              one benchmark case in a fresh process, printing JSON
 bench_baseline.py           the benchmark's yardstick: the notebook's own training loop
 bench_report.py             BENCHMARKS.md from one `make bench` run
+bench_steps.py              the `steps` case: train steps taking turns, with their memory and work
+bench_sizes.py              BENCHMARKS.md's "Picture sizes": dcgan and pytorch at 28 to 128 pixels
 flops.py                    the floating-point work of one train step, from the layer shapes
 flops_report.py             that count as BENCHMARKS.md shows it, and this machine's matmul peak
 quality.py                  make quality: train the tutorial's DCGAN, write QUALITY.md

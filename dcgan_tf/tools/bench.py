@@ -11,7 +11,9 @@ measured in the same run. The tables:
 2. the train step alone: the notebook's, dcgan_tf's, and each speed option alone and combined,
    with the work it does (FLOPs from the layer shapes) against this machine's matmul peak;
 3. the input pipeline alone against what training consumes;
-4. ms/step against batch size, and what it means for the tutorial's 50 epochs of 60,000 images.
+4. ms/step against batch size, and what it means for the tutorial's 50 epochs of 60,000 images;
+5. "Picture sizes" (`bench_sizes.py`, its own marked section of BENCHMARKS.md, also run alone
+   with `--only sizes`): dcgan and pytorch at 28, 32, 64 and 128 pixels beside the notebook's step.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ from pathlib import Path
 
 from dcgan_tf.cli import Parser, import_tensorflow, path_arg, run_command
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.files import keep_marker, kept_below, write_atomic
+from dcgan_tf.common.files import keep_marker, kept_below, replace_marked_section, write_atomic
 from dcgan_tf.common.progress import ProgressBar
 from dcgan_tf.config import TrainConfig
 
@@ -43,7 +45,7 @@ OPTIONS = {  # name -> TrainConfig fields; "default" is the tutorial's float32 s
     "xla+k4": {"jit_compile": True, "steps_per_call": 4},
 }
 # Tables measured in the first round only (no ratio across rounds).
-ONCE = ("scaling", "teardown")
+ONCE = ("scaling", "teardown", "sizes")
 Case = tuple[str, dict, dict]  # (bench_cases case, TrainConfig fields, extra flags)
 
 
@@ -57,10 +59,12 @@ def run_case(case: Case, args: argparse.Namespace) -> dict:
         command += [f"--{flag.replace('_', '-')}", str(value)]
     for field, value in settings.items():
         command += ["--set", f"{field}={json.dumps(value)}"]
+    started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise UserError(f"bench case {name} {settings} failed: {done.stderr.strip()[-500:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    return result | {"wall_seconds": time.perf_counter() - started}
 
 
 def run_rounds(
@@ -101,7 +105,10 @@ def describe_machine() -> str:
 
 
 def plan(args: argparse.Namespace, fast: dict) -> dict[str, dict[str, Case]]:
-    """The cases of each table of the report (every case runs once per round)."""
+    """The cases of each table of the report (every case runs once per round); `--only`: of
+    that table alone."""
+    from dcgan_tf.tools.bench_sizes import size_options
+
     epochs = {"epochs": args.epochs}
     options = {k: OPTIONS[k] for k in ("default", "bfloat16")} if args.quick else OPTIONS
     sizes = (64,) if args.quick else (64, 128, 256, 512, 1024)
@@ -115,6 +122,11 @@ def plan(args: argparse.Namespace, fast: dict) -> dict[str, dict[str, Case]]:
     def steps(chosen: dict, repeats: int = args.steps, **extra: object) -> Case:
         return ("steps", {}, {"options": json.dumps(chosen), "repeats": repeats, **extra})
 
+    sizes_table = {  # each model at each size in a process of its own, beside the notebook's step
+        name: steps({name: settings}) for name, settings in size_options(args.quick).items()
+    }
+    if args.only == "sizes":
+        return {"sizes": sizes_table}
     return {
         "epochs": {
             "notebook": ("notebook", {}, epochs),
@@ -128,6 +140,7 @@ def plan(args: argparse.Namespace, fast: dict) -> dict[str, dict[str, Case]]:
         # of them in one process, the default step ran at 0.92x, alone beside it at 1.00x.
         "steps": {name: steps({name: settings}) for name, settings in options.items()},
         "scaling": {str(size): steps(scaled, batch_size=size) for size in sizes},
+        "sizes": sizes_table,
     }
 
 
@@ -137,7 +150,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Time dcgan_tf beside the tutorial's own loop and step, with each speed "
         "option alone and combined, in one run, and write BENCHMARKS.md (keeping what it "
         "holds below its marker line). Takes about 26 minutes on 2 cores with the MNIST test "
-        "split.",
+        "split, and the picture sizes' table (--only sizes) 12 to 25 more on 2 busy cores.",
     )
     parser.add_argument(
         "--data-dir", type=path_arg, help="MNIST IDX files (default: random pixels)"
@@ -157,6 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="one tiny round of a few cases; no report file (CI)"
     )
+    parser.add_argument(
+        "--only",
+        choices=("sizes",),
+        help="one table alone: sizes = the train step at 28, 32, 64 and 128 pixels beside the "
+        "notebook's (rewrites only its section of the report; 12 to 25 minutes on 2 busy cores)",
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.images, args.epochs, args.repeats, args.steps = 512, 2, 1, 2
@@ -166,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def bench(args: argparse.Namespace) -> int:
     from dcgan_tf.options.fast import fast_settings
     from dcgan_tf.tools.bench_report import render_report
+    from dcgan_tf.tools.bench_sizes import SECTION, render_sizes
     from dcgan_tf.tools.flops import train_step_flops
     from dcgan_tf.tools.flops_report import matmul_peak_gflops
     from dcgan_tf.tutorial.models import make_discriminator_model, make_generator_model
@@ -176,15 +196,33 @@ def bench(args: argparse.Namespace) -> int:
     fast = fast_settings("/CPU:0")
     results = run_rounds(plan(args, fast), args)
     flops = train_step_flops(make_generator_model(), make_discriminator_model(), 256)
-    peak_seconds = 0.5 if args.quick else 3.0
-    peaks = {dtype: matmul_peak_gflops(dtype, seconds=peak_seconds) for dtype in PEAK_DTYPES}
-    report = render_report(machine, args, fast, results, flops, peaks, time.time() - started)
-    print(report)
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    sizes = render_sizes(results.pop("sizes"), command_line(args), when, machine, flops.total)
+    report = ""
+    if not args.only:
+        peak_seconds = 0.5 if args.quick else 3.0
+        peaks = {dtype: matmul_peak_gflops(dtype, seconds=peak_seconds) for dtype in PEAK_DTYPES}
+        report = render_report(machine, args, fast, results, flops, peaks, time.time() - started)
+        print(report)
+    print(sizes)
     if not args.quick:
-        kept = kept_below(Path(args.out), keep_marker("make bench"))  # notes on the numbers
-        write_atomic(args.out, (report + kept).encode())
+        if report:
+            kept = kept_below(Path(args.out), keep_marker("make bench"))  # notes on the numbers
+            write_atomic(args.out, (report + kept).encode())
+        replace_marked_section(Path(args.out), SECTION, sizes)
         print(f"Wrote {args.out}")
     return 0
+
+
+def command_line(args: argparse.Namespace) -> str:
+    """The command that measured this run's numbers, as the report shows it."""
+    flags = ["--only sizes"] if args.only else [f"--repeats {args.repeats}"]
+    flags += [] if args.only else [f"--epochs {args.epochs}"]
+    flags += [f"--steps {args.steps}"]
+    flags += [f"--data-dir {args.data_dir}"] if args.data_dir else []
+    flags += [f"--split {args.split}"] if args.data_dir and args.split != "test" else []
+    flags += [f"--images {args.images}"] if args.images else []
+    return " ".join(["python -m dcgan_tf.tools.bench", *flags, *(["--quick"] * args.quick)])
 
 
 PEAK_DTYPES = ("float32", "bfloat16")

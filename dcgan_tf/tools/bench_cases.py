@@ -7,8 +7,9 @@ memory peaks of one case never touch another. Cases:
     dcgan_tf       `training.loop.train` as `generate` runs it, with all its per-epoch work;
                    `--set precision='"mixed_bfloat16"' --set jit_compile=true` adds options
     duel           dcgan_tf's epochs and the notebook's, taking turns in one process
-    steps          the notebook's train step and dcgan_tf's with each of `--options`, taking
-                   turns call by call, fed the same batch, at `--batch-size`
+    steps          the notebook's train step and dcgan_tf's with each of `--options` (TrainConfig
+                   fields: a speed option, or a model at a size), taking turns call by call,
+                   fed the same batch, at `--batch-size`; with their memory (`bench_steps.py`)
     pipeline       the input pipeline alone (`tutorial.dataset.make_dataset`), no training
     teardown       how long deleting an epoch's iterator takes: the notebook's autotuned
                    pipeline against dcgan_tf's (the cause of the slow epochs, BENCHMARKS.md)
@@ -21,19 +22,12 @@ import dataclasses
 import json
 import math
 import re
-import resource
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-
-
-def peak_memory_mb() -> float:
-    """The process's peak resident memory (Linux reports kilobytes)."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def parse_settings(pairs: list[str]) -> dict:
@@ -64,46 +58,6 @@ def run_dcgan_tf(images: np.ndarray, args: argparse.Namespace, work: Path) -> di
     hooks = standard_hooks(config, "/CPU:0", f"{len(images)} images")  # generate's own
     train(config, images, log=log, hooks=hooks)
     return {"epochs": epochs, "config": dataclasses.asdict(config)}
-
-
-def make_step_runners(
-    images: np.ndarray, batch_size: int, options: dict[str, dict]
-) -> dict[str, tuple[int, Callable[[], object]]]:
-    """name -> (steps per call, a call): the notebook's step and a Stepper per option."""
-    import tensorflow as tf
-
-    from dcgan_tf.config import TrainConfig
-    from dcgan_tf.run.state import build_state
-    from dcgan_tf.tools.bench_baseline import Notebook
-    from dcgan_tf.training.steps import Stepper
-    from dcgan_tf.tutorial.dataset import to_model_range
-
-    batch = tf.constant(to_model_range(np.resize(images, (batch_size, 28, 28))))
-    notebook_step = Notebook(batch_size, Path(".")).train_step
-    runners = {"notebook step": (1, lambda: notebook_step(batch))}
-    for name, settings in options.items():
-        config = TrainConfig(batch_size=batch_size, **settings)
-        stepper = Stepper(build_state(100, 1e-4, 0, precision=config.precision), config)
-        group = [(batch,)] * config.steps_per_call
-        runners[name] = (len(group), lambda stepper=stepper, group=group: stepper(group))
-    return runners
-
-
-def run_steps(images: np.ndarray, args: argparse.Namespace) -> dict:
-    """Seconds per step of each step, fed the same batch again and again. The steps take turns
-    call by call in this one process, so a machine that slows down slows them all alike."""
-    options = json.loads(args.options)
-    runners = make_step_runners(images, args.batch_size, options)
-    for _, run in runners.values():  # warm-up: tracing, XLA compilation, oneDNN primitives
-        run()
-        run()
-    seconds: dict[str, list[float]] = {name: [] for name in runners}
-    for _ in range(args.repeats):
-        for name, (steps, run) in runners.items():
-            start = time.perf_counter()
-            run()
-            seconds[name].append((time.perf_counter() - start) / steps)
-    return {"step_seconds": seconds}
 
 
 def run_duel(images: np.ndarray, args: argparse.Namespace, work: Path) -> dict:
@@ -215,6 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     import_tensorflow()
     from dcgan_tf.data.sources import load_split
     from dcgan_tf.tools.bench_baseline import run_notebook_loop
+    from dcgan_tf.tools.bench_steps import peak_memory_mb, run_steps
 
     if args.data_dir:
         images, _ = load_split("mnist", args.split, args.data_dir)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import itertools
 import os
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from dcgan_tf.common.files import write_atomic, write_atomic_with
+from dcgan_tf.common.files import replace_marked_section, write_atomic_with
 from dcgan_tf.run.hooks import Hook
 
 if TYPE_CHECKING:  # annotations only: the command's --help answers without TensorFlow
@@ -115,14 +114,7 @@ def draw_race_plot(race: dict, path: Path) -> None:
 
 def replace_section(path: Path, section: str) -> None:
     """Put `section` between the markers in `path` (appended with them if they are missing)."""
-    text = path.read_text() if path.exists() else ""
-    block = f"{START}\n{section}\n{END}"
-    if START in text and END in text:
-        pattern = re.escape(START) + ".*?" + re.escape(END)
-        text = re.sub(pattern, lambda _: block, text, count=1, flags=re.S)
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    write_atomic(path, text.encode())
+    replace_marked_section(path, "time-to-quality", section)
 
 
 def write_race_report(race: dict, report: Path, readme: Path, plot: Path) -> None:
