@@ -185,7 +185,7 @@ def test_evaluate_reads_gray_pictures_of_every_size_and_only_square_ones(tmp_pat
         np.save(tmp_path / "images.npy", np.zeros(shape, np.uint8))
         assert load_images(tmp_path / "images.npy").shape == shape
     np.save(tmp_path / "images.npy", np.zeros((12, 64, 32), np.uint8))
-    with pytest.raises(UserError, match=r"expected uint8 \(N, S, S\), S = 28 or 32 or 64 or 128"):
+    with pytest.raises(UserError, match=r"expected uint8 \(N, S, S\) or \(N, S, S, 3\)"):
         load_images(tmp_path / "images.npy")
 
 
