@@ -219,6 +219,7 @@ def test_evaluate_measures_a_folder_run_by_inception_beside_its_real_pictures(
     assert report["inception"]["resize"].startswith("bilinear")
 
 
+@pytest.mark.slow  # make test-slow: Inception on the stand-in weights twice more
 def test_the_python_apis_evaluate_measures_a_folder_run_as_the_command_does(measured_folder_run):
     ck = measured_folder_run / "ck"
     metrics = open_run(ck).evaluate(num=10)
