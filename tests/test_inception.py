@@ -127,6 +127,7 @@ def test_pictures_are_resized_to_299_in_three_channels_scaled_to_minus_one_one()
     assert seen[0][1:] == (299, 299, 3)
 
 
+@pytest.mark.slow  # make test-slow: a training run or Inception on many pictures
 def test_features_are_2048_per_picture_of_any_size_gray_as_its_colour_copy(features):
     gray = shapes(2, 28, seed=1)[..., 0]
     as_colour = np.repeat(gray[..., None], 3, axis=-1)
@@ -188,6 +189,7 @@ def measured_folder_run(picture_folder, standin, tmp_path_factory):
     return tmp_path
 
 
+@pytest.mark.slow  # make test-slow: a training run or Inception on many pictures
 def test_a_folder_run_logs_its_inception_fid_and_kid_each_measurement(measured_folder_run):
     header, row = (measured_folder_run / "out" / "quality.csv").read_text().splitlines()
     assert header == "epoch,step,fid,kid,kid_std"
@@ -207,6 +209,7 @@ def test_a_folder_run_logs_its_inception_fid_and_kid_each_measurement(measured_f
     assert "quality/classifier_score" not in tags
 
 
+@pytest.mark.slow  # make test-slow: a training run or Inception on many pictures
 def test_evaluate_measures_a_folder_run_by_inception_beside_its_real_pictures(
     measured_folder_run, capsys
 ):
@@ -229,6 +232,7 @@ def test_the_python_apis_evaluate_measures_a_folder_run_as_the_command_does(meas
         assert metrics[name] == pytest.approx(command[name], rel=1e-5)
 
 
+@pytest.mark.slow  # make test-slow: a training run or Inception on many pictures
 def test_evaluate_without_the_weights_is_one_line_naming_the_file(
     measured_folder_run, tmp_path, capsys
 ):
@@ -238,6 +242,7 @@ def test_evaluate_without_the_weights_is_one_line_naming_the_file(
     assert len(err.splitlines()) == 1 and WEIGHTS_FILE in err and str(tmp_path) in err
 
 
+@pytest.mark.slow  # make test-slow: a training run or Inception on many pictures
 def test_a_folder_run_without_the_weights_trains_on_unmeasured_after_one_line(
     picture_folder, tmp_path, capsys
 ):
@@ -251,6 +256,7 @@ def test_a_folder_run_without_the_weights_trains_on_unmeasured_after_one_line(
     assert (tmp_path / "ck" / "checkpoint").exists()  # trained to the end
 
 
+@pytest.mark.slow  # make test-slow: a training run or Inception on many pictures
 def test_evaluate_measures_any_pictures_against_a_folder_at_their_size(
     picture_folder, standin, tmp_path
 ):
