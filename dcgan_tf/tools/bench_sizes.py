@@ -102,9 +102,8 @@ def render_sizes(
         "with the data's Lanczos filter, the gray copied into 3 channels for colour). Each "
         "model at its preset batch, as `--model` trains it: dcgan the tutorial's 256, pytorch "
         "the PyTorch recipe's 128 with its alternating update. Load average over 1 minute "
-        f"at the end of each process: {min(loads):.1f} to {max(loads):.1f} (above the "
-        f"machine's {os.cpu_count()} cores, other work shared them: the times are slower, the "
-        "ratios still compare). Times are medians; **x tutorial step** is the "
+        f"at the end of each process: {min(loads):.1f} to {max(loads):.1f}{load_note(loads)}. "
+        "Times are medians; **x tutorial step** is the "
         "median over the pairs of calls of this step's time over the notebook step's right "
         "beside it, so a slower minute slows both alike; **x per image** is the same per "
         f"picture (times {base} / batch). GFLOP/step: `tools/flops.py`'s count (the "
@@ -145,3 +144,13 @@ def render_sizes(
         lines.append(row(model, picture, batch, step, ratio, flops))
         lines[-1] += f" {peak:.0f} MB | {growth:.0f} MB |"
     return "\n".join(lines)
+
+
+def load_note(loads: list[float]) -> str:
+    """What the load average says of the times: said only when it was above the cores."""
+    if max(loads) <= (os.cpu_count() or 1):
+        return ""
+    return (
+        f" (above the machine's {os.cpu_count()} cores, other work shared them: the times are "
+        "slower, the ratios still compare)"
+    )
