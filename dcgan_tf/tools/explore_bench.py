@@ -28,7 +28,7 @@ import numpy as np
 
 from dcgan_tf.cli import Parser, add_checkpoint_flags, path_arg, run_command
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.files import write_atomic
+from dcgan_tf.common.files import replace_marked_section
 
 START, END = "<!-- explore-bench:start -->", "<!-- explore-bench:end -->"
 TARGET_MS = 100  # issue 22: a slider move within 100 ms at the 95th percentile
@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     result = measure(args)
     print(summary(result))
     if not args.no_report:
-        write_section(Path(args.report), section(result))
+        replace_marked_section(Path(args.report), "explore-bench", section(result))
         print(f"Wrote {args.report}")
     return 0
 
@@ -132,7 +132,6 @@ def section(result: dict) -> str:
     external = ", ".join(result["external"]) or "none"
     return "\n".join(
         [
-            START,
             "## The explorer: a slider move in the browser",
             "",
             f"Made by `make bench-explore` ({result['date']}) on {result['run']}, in headless "
@@ -148,19 +147,8 @@ def section(result: dict) -> str:
             f"{'met' if result['p95_ms'] <= TARGET_MS else 'NOT met'} |",
             "",
             f"Fetched from outside the server while the page loaded and ran: {external}.",
-            END,
         ]
     )
-
-
-def write_section(report: Path, text: str) -> None:
-    """`text` in place of the report's explorer section, or after the report's end."""
-    old = report.read_text() if report.exists() else ""
-    if START in old and END in old:
-        new = old[: old.index(START)] + text + old[old.index(END) + len(END) :]
-    else:
-        new = old.rstrip("\n") + "\n\n" + text + "\n"
-    write_atomic(report, new.encode())
 
 
 if __name__ == "__main__":
