@@ -128,3 +128,35 @@ def test_the_flat_one_hidden_layer_gan_trains_with_r1_or_refuses_it_in_one_line(
         assert "\n" not in str(err) and "--r1-gamma" in str(err)
         return
     assert all(np.isfinite(value) for value in losses.values())
+
+
+def test_the_lazy_term_is_n_times_the_penalty_on_every_nth_update_and_zero_between():
+    """--r1-every 4: the updates counted 0, 4, 8, ... carry 4 x gamma / 2 x R1, the others 0."""
+    w = tf.random.stateless_normal((1, 28, 28, 1), seed=(5, 5))
+    updates = tf.Variable(0, dtype=tf.int64)
+    term = make_r1_penalty(GAMMA, every=4, updates=updates)
+    full = 4 * GAMMA / 2 * float(tf.reduce_sum(w * w))
+    seen = []
+    for count in range(6):
+        updates.assign(count)
+        seen.append(float(term(linear_score(w), tf.constant(IMAGES))))
+    assert seen[0] == pytest.approx(full, rel=1e-6) and seen[4] == pytest.approx(full, rel=1e-6)
+    assert seen[1:4] == [0.0, 0.0, 0.0] and seen[5] == 0.0
+
+
+def test_the_lazy_penalty_inside_the_traced_step_adds_n_times_the_term_and_trains_d():
+    """Through the step's tf.cond (a gradient of a gradient in a branch): the first update of a
+    step with --r1-every 2 (count 0) adds 2 x gamma / 2 x R1 and changes D's update."""
+    noise = tf.random.stateless_normal((8, 100), seed=(3, 4))
+    runs = {}
+    for gamma in (GAMMA, 0.0):
+        state = build_state(100, 1e-4, 0, disc_dropout=0.0)
+        score = functools.partial(state.discriminator, training=True)
+        penalty = float(r1_penalty(score, tf.constant(IMAGES)))
+        config = TrainConfig(r1_gamma=gamma, r1_every=2, disc_dropout=0.0)
+        losses = make_step(state, config, None)(tf.constant(IMAGES), noise)
+        runs[gamma] = float(losses["disc_loss"]), state.discriminator.trainable_variables
+    added = runs[GAMMA][0] - runs[0.0][0]
+    assert added == pytest.approx(2 * GAMMA / 2 * penalty, rel=1e-4)
+    pairs = zip(runs[GAMMA][1], runs[0.0][1], strict=True)
+    assert any(not np.allclose(a.numpy(), b.numpy(), rtol=0, atol=1e-9) for a, b in pairs)

@@ -174,3 +174,15 @@ def test_two_disc_steps_update_the_discriminator_twice_per_generator_update(step
         stepper(group)
     assert int(state.discriminator_optimizer.iterations) == 4
     assert int(state.generator_optimizer.iterations) == 2
+
+
+def test_digits_in_two_minutes_is_digits_in_minutes_at_batch_64_with_adaptive_augmentation():
+    fast = TrainConfig.for_model(recipe="digits-in-minutes")
+    config = TrainConfig.for_model(recipe="digits-in-two-minutes")
+    assert config.batch_size == 64
+    assert (config.diff_augment, config.ada_target) == ("translation,cutout", 0.6)
+    same = ("update", "learning_rate", "beta1", "disc_dropout", "ema_decay", "ema_warmup")
+    assert all(getattr(config, name) == getattr(fast, name) for name in same)
+    assert "ADA target 0.6" in describe(config) and "DiffAugment translation,cutout" in describe(
+        config
+    )

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.tools.time_to_quality import DEFAULT_LINES, parse_line
+from dcgan_tf.tools.time_to_quality import DEFAULT_LINES, line_label, parse_line
 from dcgan_tf.tools.time_to_quality_report import (
     END,
     START,
@@ -122,6 +122,12 @@ def test_every_recipe_and_every_model_is_a_line_by_default():
     assert parse_line("dcgan:ttur") == ("dcgan", "ttur") and parse_line("gan") == ("gan", None)
     with pytest.raises(UserError, match="unknown line"):
         parse_line("dcgan:fastest")
+
+
+def test_a_line_of_another_seed_is_named_for_its_seed():
+    assert line_label("dcgan", "ttur") == "dcgan ttur"
+    assert line_label("dcgan", "ttur", seed=1) == "dcgan ttur, seed 1"
+    assert line_label("gan", None, seed=2) == "gan (its preset), seed 2"
 
 
 def test_make_recipes_keeps_the_marked_sections_of_the_report_it_rewrites(tmp_path: Path):

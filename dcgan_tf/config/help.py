@@ -60,11 +60,13 @@ HELP = {
     "it reuses the discriminator's noise batch (carpedm20, pytorch) (default: %(default)s)",
     "beta1": "Adam beta_1 of both optimizers (default: %(default)s, Keras'; the DCGAN recipes "
     "use 0.5)",
+    "beta2": "Adam beta_2 of both optimizers (default: %(default)s, Keras')",
     "recipe": "a named set of flag values (see docs/recipes.md): tutorial (today's defaults), "
     "dcgan-paper (Adam 2e-4, beta1 0.5), ttur (D 3e-4, G 1e-4, beta1 0.5), fast-digits "
     "(G 2e-4, D 4e-4, beta1 0.5, label smoothing 0.1), digits-in-minutes (alternating update, "
-    "batch 128, Adam 2e-3, beta1 0.5, no dropout in D, EMA 0.99 with warm-up); flags given win "
-    "(default: %(default)s)",
+    "batch 128, Adam 2e-3, beta1 0.5, no dropout in D, EMA 0.99 with warm-up), "
+    "digits-in-two-minutes (the same at batch 64, with adaptive augmentation); flags given "
+    "win (default: %(default)s)",
     "disc_learning_rate": "Adam learning rate of the discriminator (default: --learning-rate)",
     "ema_decay": "keep an exponential moving average of the generator's weights with this "
     "decay (e.g. 0.999) and draw grids, samples and evaluations with it (default: 0, off)",
@@ -84,8 +86,16 @@ HELP = {
     "SpectralNormalization)",
     "r1_gamma": "add the R1 penalty gamma/2 * |grad of D at the real images|^2 to the "
     "discriminator's loss (default: 0, off)",
+    "r1_every": "with --r1-gamma: add the penalty on every Nth discriminator update only, N "
+    "times as strong (StyleGAN2's lazy regularization: the same pull at 1/N of its cost) "
+    "(default: %(default)s, every update)",
     "diff_augment": "differentiable augmentation of every image the discriminator sees, real "
-    "and fake: translation, cutout or translation,cutout (default: off)",
+    "and fake: translation, cutout or translation,cutout; with --ada-target, each image with "
+    "probability p (default: off)",
+    "ada_target": "adaptive augmentation (ADA, Karras et al. 2020): apply --diff-augment's "
+    "policy to each image with a probability p that rises while the discriminator's mean sign "
+    "on the real images is above this target (the paper's 0.6) and falls while below "
+    "(default: 0, off)",
     "until_fid": "with --eval-every: end the run at the first measured FID at or below X; "
     "--epochs/--steps become the most it may take (default: 0, off)",
     "strategy": "tf.distribute strategy: auto is MirroredStrategy over all GPUs when there are "

@@ -13,33 +13,9 @@ from pathlib import Path
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
-from dcgan_tf.common.limits import check_seed
+from dcgan_tf.config.checks import check_config
 from dcgan_tf.config.presets import MODEL_PRESETS
 from dcgan_tf.config.recipes import RECIPES
-
-DATASETS = ("mnist", "fashion_mnist", "folder")
-SPLITS = ("train", "test")
-DEVICES = ("auto", "cpu", "gpu")
-MODELS = ("dcgan", "cdcgan", "gan", "tfexamples", "carpedm20", "pytorch")
-CONDITIONAL_MODELS = ("cdcgan", "carpedm20")
-GEN_LOSSES = ("non-saturating", "minimax")
-PRECISIONS = ("float32", "mixed_bfloat16", "mixed_float16")
-STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # distribute.py
-UPDATES = ("simultaneous", "alternating")
-GEN_NOISES = ("fresh", "same")
-LR_DECAYS = ("none", "linear", "cosine")  # options/schedule.py
-AUGMENTATIONS = ("translation", "cutout")  # options/diff_augment.py
-IMAGE_SIZES = (28, 32, 64, 128)  # --image-size: the tutorial's 28, and the DCGANs' usual sizes
-# The sizes each model draws (models/specs.py builds them): a model opens a size here once it can.
-MODEL_IMAGE_SIZES = {name: (28,) for name in MODELS} | {
-    "dcgan": IMAGE_SIZES,
-    "pytorch": IMAGE_SIZES,
-}
-CHOICES = {"dataset": DATASETS, "split": SPLITS, "device": DEVICES, "model": MODELS}
-CHOICES |= {"gen_loss": GEN_LOSSES, "precision": PRECISIONS}
-CHOICES |= {"update": UPDATES, "gen_noise": GEN_NOISES}
-CHOICES |= {"recipe": tuple(RECIPES), "strategy": STRATEGIES, "lr_decay": LR_DECAYS}
-CHOICES |= {"image_size": IMAGE_SIZES}
 
 
 @dataclass(frozen=True)
@@ -79,6 +55,7 @@ class TrainConfig:
     gen_steps: int = 1  # generator updates per discriminator update (alternating only)
     gen_noise: str = "fresh"  # alternating: G's noise a fresh batch, or the same as D's
     beta1: float = 0.9  # Adam beta_1 of both optimizers (Keras' default; DCGAN recipes use 0.5)
+    beta2: float = 0.999  # Adam beta_2 of both optimizers (Keras' default)
     # Recipes (issue 8): named value sets (recipes.py) and options orthogonal to them.
     recipe: str = "tutorial"  # which named set of the values below fills the flags not given
     disc_learning_rate: float | None = None  # the discriminator's Adam rate (None: --learning-rate)
@@ -92,7 +69,9 @@ class TrainConfig:
     disc_dropout: float | None = None  # the discriminator's dropout rate (None: the model's)
     spectral_norm: bool = False  # spectral normalisation of the discriminator's layers
     r1_gamma: float = 0.0  # R1 penalty gamma / 2 * |grad D(real)|^2 on D's loss (0: off)
+    r1_every: int = 1  # R1 on every Nth D update only, N times as strong (StyleGAN2's lazy R1)
     diff_augment: str = ""  # e.g. translation,cutout: augment all images D sees ("": off)
+    ada_target: float = 0.0  # adaptive: each image augmented with a p steered by D (0: off)
     until_fid: float = 0.0  # with --eval-every: stop at the first FID at or below this (0: off)
     # Scaling out (distribute.py): --batch-size stays the global batch, split over the replicas.
     strategy: str = "auto"  # auto (all GPUs if several) | default | mirrored | multiworker
@@ -121,89 +100,7 @@ class TrainConfig:
         return cls(**{**preset, **RECIPES[recipe], **given})  # flags given win over both
 
     def __post_init__(self) -> None:
-        positive = {
-            "epochs": self.epochs,
-            "batch_size": self.batch_size,
-            "noise_dim": self.noise_dim,
-        }
-        positive |= {"save_every": self.save_every, "steps_per_call": self.steps_per_call}
-        positive |= {"gen_steps": self.gen_steps}
-        positive |= {"disc_steps": self.disc_steps}
-        for name, value in positive.items():
-            if value < 1:
-                raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
-        check_seed(self.seed)
-        for name in ("out", "checkpoint_dir", "data_dir", "resume_from", "cache_dir"):
-            if getattr(self, name) is not None and not str(getattr(self, name)).strip():
-                raise UserError(f"--{name.replace('_', '-')} is empty; name a folder")
-        if self.eval_every < 0:
-            raise UserError(f"--eval-every must be 0 (off) or more, got {self.eval_every}")
-        if self.eval_samples < 10:  # precision and recall need k=3 neighbours and then some
-            raise UserError(f"--eval-samples must be at least 10, got {self.eval_samples}")
-        if not 0 < self.learning_rate < float("inf"):
-            raise UserError(f"--learning-rate must be a positive number, got {self.learning_rate}")
-        if self.keep_every < 0:
-            raise UserError(f"--keep-every must be 0 (off) or more, got {self.keep_every}")
-        if self.resume_from and self.fresh:
-            raise UserError("--resume-from and --fresh contradict each other; choose one")
-        disc_rate = self.disc_learning_rate
-        if disc_rate is not None and not 0 < disc_rate < float("inf"):
-            raise UserError(f"--disc-learning-rate must be a positive number, got {disc_rate}")
-        if self.update == "alternating" and self.disc_steps > 1:
-            raise UserError(
-                "--disc-steps works with --update simultaneous only (the alternating update "
-                "has its own --gen-steps)"
-            )
-        if self.lr_warmup_steps < 0:
-            raise UserError(
-                f"--lr-warmup-steps must be 0 (off) or more, got {self.lr_warmup_steps}"
-            )
-        if self.disc_dropout is not None and not 0 <= self.disc_dropout < 1:
-            raise UserError(f"--disc-dropout must be in [0, 1), got {self.disc_dropout}")
-        if not 0 <= self.r1_gamma < float("inf"):
-            raise UserError(f"--r1-gamma must be 0 (off) or a positive number, got {self.r1_gamma}")
-        augmentations = [name.strip() for name in self.diff_augment.split(",") if name.strip()]
-        for name in augmentations:
-            if name not in AUGMENTATIONS:
-                raise UserError(
-                    f"unknown --diff-augment {name!r}; choose from: {', '.join(AUGMENTATIONS)}"
-                )
-        if not 0 <= self.until_fid < float("inf"):
-            raise UserError(f"--until-fid must be 0 (off) or a positive FID, got {self.until_fid}")
-        if self.until_fid and not self.eval_every:
-            raise UserError("--until-fid needs --eval-every N: the FID is measured every N epochs")
-        if self.ema_warmup and not self.ema_decay:
-            raise UserError("--ema-warmup needs --ema-decay D (the decay it warms up to)")
-        for name in ("beta1", "ema_decay", "label_smoothing"):
-            if not 0 <= getattr(self, name) < 1:
-                flag = "--" + name.replace("_", "-")
-                raise UserError(f"{flag} must be in [0, 1), got {getattr(self, name)}")
-        if self.steps < 0 or any(s < 0 for s in self.snapshot_steps):
-            raise UserError("--steps and --snapshot-steps must not be negative")
-        if self.channels not in (1, 3):
-            raise UserError(f"--channels must be 1 or 3, got {self.channels}")
-        if self.channels == 3 and self.dataset != "folder":
-            raise UserError("--channels 3 needs --dataset folder (MNIST is gray)")
-        conditional = self.model in CONDITIONAL_MODELS
-        if self.dataset == "folder" and (self.data_dir is None or conditional):
-            raise UserError("--dataset folder needs --data-dir, and has no labels for cdcgan")
-        if self.crop < 0 or (self.crop and self.dataset != "folder"):
-            raise UserError(f"--crop {self.crop}: a number of pixels, for --dataset folder only")
-        if self.gen_steps > 1 and self.update != "alternating":
-            raise UserError(f"--gen-steps {self.gen_steps} needs --update alternating")
-        for name, allowed in CHOICES.items():
-            if getattr(self, name) not in allowed:
-                raise UserError(
-                    f"unknown --{name.replace('_', '-')} {getattr(self, name)!r}; "
-                    f"choose one of: {', '.join(map(str, allowed))}"
-                )
-        sizes = MODEL_IMAGE_SIZES[self.model]
-        if self.image_size not in sizes:
-            drawn = " or ".join(f"{size}x{size}" for size in sizes)
-            raise UserError(
-                f"--image-size {self.image_size}: the {self.model} model draws {drawn} "
-                "pictures only"
-            )
+        check_config(self)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2) + "\n"

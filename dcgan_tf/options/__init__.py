@@ -7,6 +7,7 @@ schedule.py        --lr-warmup-steps, --lr-decay: the rates set inside the train
 discriminator.py   --disc-dropout, --spectral-norm
 r1.py              --r1-gamma: the R1 penalty on real images
 diff_augment.py    --diff-augment: translation and cutout of every image D sees
+ada.py             --ada-target: the same, each image with a probability steered by D's overfitting
 alternating.py     --update alternating: D's update, then G's (the course models' order)
 fast.py            --fast: the fastest measured speed options for the device
 devices.py         --device: CPU or GPU, GPU memory growth

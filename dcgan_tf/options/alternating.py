@@ -65,9 +65,12 @@ def make_alternating_step(
         # are made outside the tape: this update changes D only.
         fakes = generator(with_labels(noise[0]), training=True)
         with tf.GradientTape() as disc_tape:
-            disc_loss = o.discriminator_loss(scored(images), scored(fakes))
+            real_output = scored(images)
+            disc_loss = o.discriminator_loss(real_output, scored(fakes))
             if o.real_penalty is not None:  # (--r1-gamma)
                 disc_loss += o.real_penalty(scored, images)
+            if o.observe_real is not None:  # (--ada-target)
+                o.observe_real(real_output)
             disc_target = scaled(disc_loss, disc_scale)  # float16 only: scaled up
         minimize(disc_tape, disc_target, discriminator, discriminator_optimizer, disc_scale)
 

@@ -20,7 +20,7 @@ from collections.abc import Callable
 
 import tensorflow as tf
 
-from dcgan_tf.config.train_config import AUGMENTATIONS
+from dcgan_tf.config.choices import AUGMENTATIONS
 
 
 def parse_policy(policy: str) -> tuple[str, ...]:
@@ -39,11 +39,10 @@ def make_diff_augment(
     names = parse_policy(policy)
     if not names:
         return None
-    steps = {"translation": translate, "cutout": cutout}
 
     def augment(images: tf.Tensor) -> tf.Tensor:
         for name in names:
-            images = steps[name](images, rng)
+            images = AUGMENT_STEPS[name](images, rng)
         return images
 
     return augment
@@ -75,3 +74,7 @@ def cutout(images: tf.Tensor, rng: tf.random.Generator, ratio: float = 0.5) -> t
     inside_x = (xs >= cx - size // 2) & (xs < cx - size // 2 + size)
     keep = 1.0 - tf.cast(inside_y & inside_x, images.dtype)  # (B, H, W)
     return images * keep[..., None]
+
+
+# Each name of AUGMENTATIONS and its transformation of a (B, H, W, C) batch (also options/ada.py).
+AUGMENT_STEPS = {"translation": translate, "cutout": cutout}

@@ -38,6 +38,7 @@ class GanState:
     step: tf.Variable  # train steps completed, over all epochs
     epoch_step: tf.Variable  # steps completed in the unfinished epoch (after a Ctrl-C)
     generator_ema: keras.Model | None = None  # --ema-decay: the generator's moving average
+    augment_probability: tf.Variable | None = None  # --ada-target: p of each augmentation
 
     @property
     def image_generator(self) -> keras.Model:
@@ -60,10 +61,10 @@ class GanState:
         ]
         with tf.device("/CPU:0"):  # GPUs hold no string variables
             model = tf.Variable(self.spec.name, trainable=False)  # never restored into another
-        ema = {} if self.generator_ema is None else {"generator_ema": self.generator_ema}
+        options = {"generator_ema": self.generator_ema, "ada_p": self.augment_probability}
         return tf.train.Checkpoint(
             **self.tutorial_objects(),
-            **ema,
+            **{name: value for name, value in options.items() if value is not None},
             noise_rng=self.noise_rng,
             seed_noise=self.seed_noise,
             epoch=self.epoch,
@@ -83,7 +84,9 @@ def build_state(
     precision: str = "float32",
     disc_learning_rate: float | None = None,
     beta1: float = 0.9,
+    beta2: float = 0.999,
     ema: bool = False,
+    adaptive_augment: bool = False,
     disc_dropout: float | None = None,
     spectral_norm: bool = False,
     spec: ModelSpec | None = None,
@@ -92,8 +95,9 @@ def build_state(
     """Fresh models and optimizers; the same seed gives the same initial weights and noise.
 
     `precision` sets the layers' compute dtype; the variables are float32 under every policy.
-    `disc_learning_rate` (None: `learning_rate`) and `beta1` are the recipe's Adam settings;
-    `ema` adds the generator's moving average (`ema.py`), starting as a copy of the generator.
+    `disc_learning_rate` (None: `learning_rate`), `beta1` and `beta2` are the recipe's Adam
+    settings; `ema` adds the generator's moving average (`ema.py`), starting as a copy of the
+    generator; `adaptive_augment` the augmentation probability of `options/ada.py`, from 0.
     `disc_dropout` (None: the model's own) and `spectral_norm`: `options/discriminator.py`.
     `spec` (a model of your own, e.g. the Python API's Keras pair) replaces `MODEL_SPECS[model]`.
     `image_size`: the models draw and judge `image_size` x `image_size` pictures.
@@ -113,7 +117,7 @@ def build_state(
     if generator_ema is not None:
         copy_weights(generator, generator_ema)
     generator_optimizer, discriminator_optimizer = make_optimizers(
-        learning_rate, disc_learning_rate or learning_rate, beta1
+        learning_rate, disc_learning_rate or learning_rate, beta1, beta2
     )
     # Keras 3 optimizers create their slots lazily and do not defer restores: build them first.
     generator_optimizer.build(generator.trainable_variables)
@@ -133,6 +137,7 @@ def build_state(
         step=tf.Variable(0, dtype=tf.int64, trainable=False),
         epoch_step=tf.Variable(0, dtype=tf.int64, trainable=False),
         generator_ema=generator_ema,
+        augment_probability=tf.Variable(0.0, trainable=False) if adaptive_augment else None,
     )
 
 
@@ -148,7 +153,9 @@ def build_state_for(config: TrainConfig, spec: ModelSpec | None = None) -> GanSt
         config.precision,
         disc_learning_rate=config.disc_learning_rate,
         beta1=config.beta1,
+        beta2=config.beta2,
         ema=config.ema_decay > 0,
+        adaptive_augment=config.ada_target > 0,
         disc_dropout=config.disc_dropout,
         spectral_norm=config.spectral_norm,
         spec=spec,

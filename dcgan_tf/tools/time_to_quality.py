@@ -36,7 +36,7 @@ from dcgan_tf.cli import (
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
 from dcgan_tf.config import MODELS, RECIPES, TrainConfig
-from dcgan_tf.config.train_config import CONDITIONAL_MODELS
+from dcgan_tf.config.choices import CONDITIONAL_MODELS
 from dcgan_tf.tools.time_to_quality_report import TARGET_FID, write_race_report
 
 # The tutorial's DCGAN under each recipe, then every other model with its own preset.
@@ -48,7 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     add = parser.add_argument
     add("--lines", default=",".join(DEFAULT_LINES), help="MODEL or MODEL:RECIPE, comma-separated")
     add_offline_data_flags(parser)
-    add("--seed", type=int, default=0, help="(default: %(default)s)")
+    add("--seed", type=int, default=0, help="(default: 0; another seed's lines are named for it)")
     add("--target", type=float, default=TARGET_FID, help="FID to reach (default: %(default)s)")
     add("--budget", type=float, default=300, help="seconds every line trains (default: 300)")
     add("--cap", type=float, default=600, help="most seconds a line trains (default: 600)")
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
         race |= {"budget": args.budget}
         done = {run["label"] for run in race["runs"]}
         for model, recipe in lines:
-            label = line_label(model, recipe)
+            label = line_label(model, recipe, args.seed)
             if label in done:
                 print(f"== {label}: in {path} already, skipped", flush=True)
                 continue
@@ -109,8 +109,10 @@ def parse_line(text: str) -> tuple[str, str | None]:
     return model, recipe or None
 
 
-def line_label(model: str, recipe: str | None) -> str:
-    return f"{model} {recipe}" if recipe else f"{model} (its preset)"
+def line_label(model: str, recipe: str | None, seed: int = 0) -> str:
+    """'dcgan fast-digits', 'gan (its preset)'; ', seed S' for a seed other than 0."""
+    label = f"{model} {recipe}" if recipe else f"{model} (its preset)"
+    return f"{label}, seed {seed}" if seed else label
 
 
 def race_one(args, race, path, model, recipe, images, labels, classifier) -> None:
@@ -120,8 +122,8 @@ def race_one(args, race, path, model, recipe, images, labels, classifier) -> Non
     from dcgan_tf.tools.time_to_quality_report import Race
     from dcgan_tf.training.loop import train
 
-    label = line_label(model, recipe)
-    folder = Path(args.workdir) / label.replace(" ", "_").replace("(", "").replace(")", "")
+    label = line_label(model, recipe, args.seed)
+    folder = Path(args.workdir) / "".join(c for c in label.replace(" ", "_") if c not in "(),")
     given = {"model": model, "recipe": recipe} if recipe else {"model": model}
     config = TrainConfig.for_model(
         **given,

@@ -27,6 +27,7 @@ from dcgan_tf.run.going_back import KeepEvery
 from dcgan_tf.run.hooks import Hook, Hooks
 from dcgan_tf.run.state import GanState
 from dcgan_tf.run.workdir import Run, open_run
+from dcgan_tf.training.augment_log import AugmentLog
 from dcgan_tf.training.grids import ProgressGrids
 from dcgan_tf.training.placement import devices_for
 from dcgan_tf.training.steps import batch_groups
@@ -66,8 +67,7 @@ def train(
     epochs = math.ceil(config.steps / steps_per_epoch) if config.steps else config.epochs
     train_steps = devices.stepper(state, config, config.steps or epochs * steps_per_epoch)
     grids = ProgressGrids(config.out, config.channels, config.snapshot_steps, log)
-    keep = [KeepEvery(config.checkpoint_dir, config.keep_every, log)] if config.keep_every else []
-    hooks = Hooks([grids, *hooks, *keep])
+    hooks = Hooks([grids, *hooks, *option_hooks(config, log)])
     # The loop counts steps in Python (no device reads in the hot path); `count` writes them
     # into the state whenever something outside the loop looks (checkpoints, hooks).
     count = Counters(state)
@@ -118,6 +118,16 @@ def train(
     run.history.save(Path(config.out))
     hooks.on_train_end(state)
     return state
+
+
+def option_hooks(config: TrainConfig, log: Callable[[str], None]) -> list[Hook]:
+    """What options add to every run: --keep-every's kept checkpoints, --ada-target's p."""
+    hooks: list[Hook] = []
+    if config.keep_every:
+        hooks.append(KeepEvery(config.checkpoint_dir, config.keep_every, log))
+    if config.ada_target:
+        hooks.append(AugmentLog(log))
+    return hooks
 
 
 def save_checkpoint(run: Run, count: Counters, hooks: Hook) -> None:

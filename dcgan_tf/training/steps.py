@@ -29,6 +29,7 @@ import tensorflow as tf
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.options.ada import make_adaptive_augment, make_probability_update
 from dcgan_tf.options.alternating import make_alternating_step, noise_draws
 from dcgan_tf.options.diff_augment import make_diff_augment
 from dcgan_tf.options.ema import make_ema_update
@@ -71,7 +72,10 @@ def step_options(
             total_steps or config.steps,
         ),
         augment=image_augment(state, config.diff_augment),
-        real_penalty=make_r1_penalty(config.r1_gamma),
+        observe_real=augment_steering(state, config.ada_target),
+        real_penalty=make_r1_penalty(
+            config.r1_gamma, config.r1_every, state.discriminator_optimizer.iterations
+        ),
         after_generator_update=ema_update(state, config.ema_decay, config.ema_warmup),
         loss_scales=loss_scales,
     )
@@ -182,7 +186,20 @@ def image_augment(state: GanState, policy: str) -> Callable[[tf.Tensor], tf.Tens
             f"--diff-augment shifts and cuts 2-D images; the {state.spec.name} model's "
             "images are flat vectors"
         )
+    if state.augment_probability is not None:  # --ada-target: each image with probability p
+        return make_adaptive_augment(policy, state.noise_rng, state.augment_probability)
     return make_diff_augment(policy, state.noise_rng)
+
+
+def augment_steering(state: GanState, target: float) -> Callable[[tf.Tensor], None] | None:
+    """--ada-target: the update of p from D's logits on the real batch; None when off."""
+    if not target:
+        return None
+    if state.augment_probability is None:
+        raise UserError(
+            "--ada-target needs a state built with its p (build_state adaptive_augment)"
+        )
+    return make_probability_update(state.augment_probability, target)
 
 
 def same_shape_runs(group: list[Batch]) -> Iterator[list[Batch]]:

@@ -6,12 +6,18 @@ import keras
 
 
 def make_optimizers(
-    learning_rate: float = 1e-4, disc_learning_rate: float = 1e-4, beta_1: float = 0.9
+    learning_rate: float = 1e-4,
+    disc_learning_rate: float = 1e-4,
+    beta_1: float = 0.9,
+    beta_2: float = 0.999,
 ) -> tuple[keras.optimizers.Optimizer, keras.optimizers.Optimizer]:
     """(generator_optimizer, discriminator_optimizer): the notebook's `Adam(1e-4)` twice.
 
-    The recipes change only the numbers (`--learning-rate`, `--disc-learning-rate`, `--beta1`).
+    The recipes change only the numbers (`--learning-rate`, `--disc-learning-rate`, `--beta1`,
+    `--beta2`).
     """
-    generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1)
-    discriminator_optimizer = keras.optimizers.Adam(disc_learning_rate, beta_1=beta_1)
+    generator_optimizer = keras.optimizers.Adam(learning_rate, beta_1=beta_1, beta_2=beta_2)
+    discriminator_optimizer = keras.optimizers.Adam(
+        disc_learning_rate, beta_1=beta_1, beta_2=beta_2
+    )
     return generator_optimizer, discriminator_optimizer

@@ -32,7 +32,8 @@ class StepOptions:
     jit_compile: bool = False  # --jit-compile: XLA
     disc_steps: int = 1  # --disc-steps K: G is updated on every K-th batch only
     set_learning_rates: Callable[[], None] | None = None  # options/schedule.py: runs first
-    augment: Callable[[tf.Tensor], tf.Tensor] | None = None  # options/diff_augment.py
+    augment: Callable[[tf.Tensor], tf.Tensor] | None = None  # options/diff_augment.py, ada.py
+    observe_real: Callable[[tf.Tensor], None] | None = None  # options/ada.py: D(real) steers p
     real_penalty: Callable[..., tf.Tensor] | None = None  # options/r1.py: added to D's loss
     after_generator_update: Callable[[], None] | None = None  # options/ema.py: the EMA update
     loss_scales: tuple | None = None  # options/precision.py: (G's, D's) float16 loss scales
@@ -74,6 +75,8 @@ def make_train_step(
             disc_loss = o.discriminator_loss(real_output, fake_output)
             if o.real_penalty is not None:  # (--r1-gamma: keep D flat on the real images)
                 disc_loss += o.real_penalty(score, images)
+            if o.observe_real is not None:  # (--ada-target: more augmentation if D overfits)
+                o.observe_real(real_output)
             # (float16 only: scaled up, so that small gradients survive in 16 bits.)
             gen_target, disc_target = scaled(gen_loss, gen_scale), scaled(disc_loss, disc_scale)
 
