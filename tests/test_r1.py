@@ -144,6 +144,7 @@ def test_the_lazy_term_is_n_times_the_penalty_on_every_nth_update_and_zero_betwe
     assert seen[1:4] == [0.0, 0.0, 0.0] and seen[5] == 0.0
 
 
+@pytest.mark.slow  # make test-slow: moved out of make test's 3 minutes
 def test_the_lazy_penalty_inside_the_traced_step_adds_n_times_the_term_and_trains_d():
     """Through the step's tf.cond (a gradient of a gradient in a branch): the first update of a
     step with --r1-every 2 (count 0) adds 2 x gamma / 2 x R1 and changes D's update."""
