@@ -2,6 +2,11 @@
 batch / 100,000 after each step, up while D's mean sign on the real batch is above T, down while
 below, within [0, 1]; p is saved in each checkpoint, so a resumed run goes on with its p."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -109,3 +114,38 @@ def test_beta2_reaches_both_optimizers():
     assert (
         build_state(100, 1e-4, 0).generator_optimizer.beta_2 == 0.999
     )  # Keras' and the tutorial's
+
+
+MIRRORED_RUN = """
+import sys
+import tensorflow as tf
+cpu = tf.config.list_physical_devices("CPU")[0]
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+from conftest import synthetic_digits
+from dcgan_tf.config import TrainConfig
+from dcgan_tf.training.loop import train
+given = dict(strategy="mirrored", batch_size=16, epochs=4, tensorboard=False, seed=0)
+given |= dict(out=sys.argv[1] + "/out", checkpoint_dir=sys.argv[1] + "/ck")
+given |= dict(diff_augment="translation", ada_target=0.6)
+state = train(TrainConfig(**given), synthetic_digits(32, 1)[0], log=lambda _: None)
+print(float(tf.convert_to_tensor(state.augment_probability)))
+"""
+
+
+@pytest.mark.slow  # a process of its own: the CPU split into 2 logical devices
+def test_under_a_mirrored_strategy_p_moves_by_the_global_batch(tmp_path):
+    """2 replicas of 8 images, 8 steps: p moves by 16 / ADA_IMAGES a step (the first replica's
+    share steers); counted by the replica's 8 it could not pass 8 x 8 / ADA_IMAGES."""
+    repo = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": f"{repo}:{repo / 'tests'}", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    done = subprocess.run(
+        [sys.executable, "-c", MIRRORED_RUN, str(tmp_path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    units = float(done.stdout.split()[-1]) * ADA_IMAGES / 16  # steps up minus steps down
+    assert units == pytest.approx(round(units), abs=1e-3)
+    assert 4 < round(units) <= 8

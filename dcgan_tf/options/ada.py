@@ -11,7 +11,8 @@ discriminator does not overfit and grows only as far as needed; the generator's 
 through the differentiable transformations, and at p well below 1 it cannot learn to draw them.
 
 p is a variable of the run's state (`GanState.augment_probability`, saved in each checkpoint as
-`ada_p`), so a resumed run continues with the p it had.
+`ada_p`), so a resumed run continues with the p it had. Under a tf.distribute strategy the first
+replica's share of the batch steers p, by the global batch (`run/state.py`'s `ada_probability`).
 """
 
 from __future__ import annotations
@@ -49,7 +50,9 @@ def make_probability_update(probability: tf.Variable, target: float) -> Callable
 
     def observe(real_logits: tf.Tensor) -> None:
         overfit = tf.reduce_mean(tf.sign(tf.cast(real_logits, tf.float32)))  # r in [-1, 1]
-        images = tf.cast(tf.shape(real_logits)[0], tf.float32)
+        # The global batch: under a strategy a replica sees its share, and the first one steers.
+        replicas = tf.distribute.get_replica_context().num_replicas_in_sync
+        images = tf.cast(tf.shape(real_logits)[0] * replicas, tf.float32)
         change = tf.sign(overfit - target) * images / ADA_IMAGES
         probability.assign(tf.clip_by_value(probability + change, 0.0, 1.0))
 

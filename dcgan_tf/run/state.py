@@ -137,8 +137,14 @@ def build_state(
         step=tf.Variable(0, dtype=tf.int64, trainable=False),
         epoch_step=tf.Variable(0, dtype=tf.int64, trainable=False),
         generator_ema=generator_ema,
-        augment_probability=tf.Variable(0.0, trainable=False) if adaptive_augment else None,
+        augment_probability=ada_probability() if adaptive_augment else None,
     )
+
+
+def ada_probability() -> tf.Variable:
+    """--ada-target's p, from 0. Under a tf.distribute strategy each replica sees its share of
+    the batch: the first replica's share steers p, and every replica reads the same p."""
+    return tf.Variable(0.0, trainable=False, aggregation=tf.VariableAggregation.ONLY_FIRST_REPLICA)
 
 
 def build_state_for(config: TrainConfig, spec: ModelSpec | None = None) -> GanState:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import tensorflow as tf
+
 from dcgan_tf.run.hooks import Hook
 from dcgan_tf.run.state import GanState
 
@@ -15,5 +17,5 @@ class AugmentLog(Hook):
         self.log = log
 
     def on_epoch_end(self, epoch: int, state: GanState) -> None:
-        p = float(state.augment_probability)
+        p = float(tf.convert_to_tensor(state.augment_probability))  # (a mirrored one too)
         self.log(f"Adaptive augmentation after epoch {epoch}: p = {p:.4f}")
