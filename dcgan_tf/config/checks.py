@@ -71,6 +71,12 @@ def check_config(config: Any) -> None:
         raise UserError("--ema-warmup needs --ema-decay D (the decay it warms up to)")
     if config.ada_target and not augmentations:
         raise UserError("--ada-target needs --diff-augment POLICY: the augmentations it applies")
+    if config.consistency_weight and not augmentations:
+        raise UserError("--consistency-weight needs --diff-augment POLICY: the transformations")
+    if not 0 <= config.consistency_weight < float("inf"):
+        raise UserError(
+            f"--consistency-weight must be 0 (off) or more, got {config.consistency_weight}"
+        )
     for name in ("beta1", "beta2", "ema_decay", "label_smoothing", "ada_target"):
         if not 0 <= getattr(config, name) < 1:
             flag = "--" + name.replace("_", "-")

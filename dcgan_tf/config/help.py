@@ -96,6 +96,9 @@ HELP = {
     "policy to each image with a probability p that rises while the discriminator's mean sign "
     "on the real images is above this target (the paper's 0.6) and falls while below "
     "(default: 0, off)",
+    "consistency_weight": "balanced consistency regularisation (bCR, Zhao et al. 2021): add L * "
+    "(D(x) - D(T(x)))^2 over the real and over the fake batch to the discriminator's loss, T "
+    "a fresh draw of --diff-augment's policy (the paper's L: 10) (default: 0, off)",
     "until_fid": "with --eval-every: end the run at the first measured FID at or below X; "
     "--epochs/--steps become the most it may take (default: 0, off)",
     "strategy": "tf.distribute strategy: auto is MirroredStrategy over all GPUs when there are "

@@ -76,6 +76,7 @@ RECIPE_FIELDS = (
     "r1_every",
     "diff_augment",
     "ada_target",
+    "consistency_weight",
 )
 
 
@@ -95,6 +96,7 @@ def describe(config: object) -> str:
         f"R1 gamma {config.r1_gamma:g}{lazy}" if config.r1_gamma else "",
         f"DiffAugment {config.diff_augment}" if config.diff_augment else "",
         f"ADA target {config.ada_target:g}" if config.ada_target else "",
+        f"consistency {config.consistency_weight:g}" if config.consistency_weight else "",
     ]
     return (
         f"Recipe {config.recipe}: Adam lr G {config.learning_rate:g} / D {disc_rate:g}, "

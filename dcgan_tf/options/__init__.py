@@ -8,6 +8,7 @@ discriminator.py   --disc-dropout, --spectral-norm
 r1.py              --r1-gamma: the R1 penalty on real images
 diff_augment.py    --diff-augment: translation and cutout of every image D sees
 ada.py             --ada-target: the same, each image with a probability steered by D's overfitting
+consistency.py     --consistency-weight: D asked for the same verdict on an augmented image (bCR)
 alternating.py     --update alternating: D's update, then G's (the course models' order)
 fast.py            --fast: the fastest measured speed options for the device
 devices.py         --device: CPU or GPU, GPU memory growth

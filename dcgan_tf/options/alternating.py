@@ -53,11 +53,12 @@ def make_alternating_step(
         def with_labels(x: tf.Tensor) -> tf.Tensor | list[tf.Tensor]:
             return [x, *labels] if labels else x
 
-        def scored(x: tf.Tensor) -> tf.Tensor:
-            if o.augment is not None:  # (--diff-augment: real and fake images alike)
-                x = o.augment(x)
+        def judge(x: tf.Tensor) -> tf.Tensor:
             output = as_float32(discriminator(with_labels(x), training=True))
             return output if o.logit is None else o.logit(output)
+
+        def scored(x: tf.Tensor) -> tf.Tensor:  # (--diff-augment: real and fake images alike)
+            return judge(x if o.augment is None else o.augment(x))
 
         if o.set_learning_rates is not None:  # (--lr-warmup-steps, --lr-decay)
             o.set_learning_rates()
@@ -65,10 +66,13 @@ def make_alternating_step(
         # are made outside the tape: this update changes D only.
         fakes = generator(with_labels(noise[0]), training=True)
         with tf.GradientTape() as disc_tape:
-            real_output = scored(images)
-            disc_loss = o.discriminator_loss(real_output, scored(fakes))
+            real_output, fake_output = scored(images), scored(fakes)
+            disc_loss = o.discriminator_loss(real_output, fake_output)
             if o.real_penalty is not None:  # (--r1-gamma)
                 disc_loss += o.real_penalty(scored, images)
+            if o.consistency is not None:  # (--consistency-weight)
+                disc_loss += o.consistency(judge, images, real_output)
+                disc_loss += o.consistency(judge, fakes, fake_output)
             if o.observe_real is not None:  # (--ada-target)
                 o.observe_real(real_output)
             disc_target = scaled(disc_loss, disc_scale)  # float16 only: scaled up

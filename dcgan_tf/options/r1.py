@@ -42,10 +42,12 @@ def make_r1_penalty(
 
 def r1_penalty(score: Callable[[tf.Tensor], tf.Tensor], images: tf.Tensor) -> tf.Tensor:
     """Mean over the batch of the squared gradient norm of the logit `score(images)` with
-    respect to the images. Differentiable in the discriminator's weights: called inside the
-    discriminator's tape, its gradient reaches them (a gradient of a gradient)."""
+    respect to the images (under a tf.distribute strategy, this replica's share of the global
+    batch's mean: the replicas' gradients are summed). Differentiable in the discriminator's
+    weights: called inside the discriminator's tape, its gradient reaches them."""
     with tf.GradientTape(watch_accessed_variables=False) as tape:
         tape.watch(images)
         total = tf.reduce_sum(score(images))  # each image's logit depends on that image only
     grads = tape.gradient(total, images)  # (B, 28, 28, C), or (B, 784) for flat images
-    return tf.reduce_mean(tf.reduce_sum(tf.square(grads), axis=list(range(1, grads.shape.rank))))
+    per_image = tf.reduce_sum(tf.square(grads), axis=list(range(1, grads.shape.rank)))  # (B,)
+    return tf.nn.compute_average_loss(per_image)  # a replica's share of the global batch's mean

@@ -31,6 +31,7 @@ from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.ada import make_adaptive_augment, make_probability_update
 from dcgan_tf.options.alternating import make_alternating_step, noise_draws
+from dcgan_tf.options.consistency import make_consistency_term
 from dcgan_tf.options.diff_augment import make_diff_augment
 from dcgan_tf.options.ema import make_ema_update
 from dcgan_tf.options.losses import DISCRIMINATOR_LOGIT, CrossEntropy, make_losses
@@ -76,6 +77,7 @@ def step_options(
         real_penalty=make_r1_penalty(
             config.r1_gamma, config.r1_every, state.discriminator_optimizer.iterations
         ),
+        consistency=consistency_term(state, config.consistency_weight, config.diff_augment),
         after_generator_update=ema_update(state, config.ema_decay, config.ema_warmup),
         loss_scales=loss_scales,
     )
@@ -189,6 +191,13 @@ def image_augment(state: GanState, policy: str) -> Callable[[tf.Tensor], tf.Tens
     if state.augment_probability is not None:  # --ada-target: each image with probability p
         return make_adaptive_augment(policy, state.noise_rng, state.augment_probability)
     return make_diff_augment(policy, state.noise_rng)
+
+
+def consistency_term(state: GanState, weight: float, policy: str) -> Callable | None:
+    """--consistency-weight: D's extra loss per batch, T drawn from the run's generator."""
+    if weight and not policy:
+        raise UserError("--consistency-weight needs --diff-augment POLICY: the transformations")
+    return make_consistency_term(weight, policy, state.noise_rng)
 
 
 def augment_steering(state: GanState, target: float) -> Callable[[tf.Tensor], None] | None:

@@ -35,6 +35,7 @@ class StepOptions:
     augment: Callable[[tf.Tensor], tf.Tensor] | None = None  # options/diff_augment.py, ada.py
     observe_real: Callable[[tf.Tensor], None] | None = None  # options/ada.py: D(real) steers p
     real_penalty: Callable[..., tf.Tensor] | None = None  # options/r1.py: added to D's loss
+    consistency: Callable[..., tf.Tensor] | None = None  # options/consistency.py: D's loss too
     after_generator_update: Callable[[], None] | None = None  # options/ema.py: the EMA update
     loss_scales: tuple | None = None  # options/precision.py: (G's, D's) float16 loss scales
 
@@ -56,11 +57,12 @@ def make_train_step(
         def with_labels(x: tf.Tensor) -> tf.Tensor | list[tf.Tensor]:
             return [x, *labels] if labels else x  # the notebook's models take x alone
 
-        def score(x: tf.Tensor) -> tf.Tensor:  # the discriminator's logit, in float32 also
-            if o.augment is not None:  # (--diff-augment: real and fake images alike)
-                x = o.augment(x)
+        def judge(x: tf.Tensor) -> tf.Tensor:  # the discriminator's logit, in float32 also
             output = as_float32(discriminator(with_labels(x), training=True))  # (16-bit models)
             return output if o.logit is None else o.logit(output)
+
+        def score(x: tf.Tensor) -> tf.Tensor:  # (--diff-augment: real and fake images alike)
+            return judge(x if o.augment is None else o.augment(x))
 
         if o.set_learning_rates is not None:  # (--lr-warmup-steps, --lr-decay)
             o.set_learning_rates()
@@ -75,6 +77,9 @@ def make_train_step(
             disc_loss = o.discriminator_loss(real_output, fake_output)
             if o.real_penalty is not None:  # (--r1-gamma: keep D flat on the real images)
                 disc_loss += o.real_penalty(score, images)
+            if o.consistency is not None:  # (--consistency-weight: the same verdict, shifted)
+                disc_loss += o.consistency(judge, images, real_output)
+                disc_loss += o.consistency(judge, generated_images, fake_output)
             if o.observe_real is not None:  # (--ada-target: more augmentation if D overfits)
                 o.observe_real(real_output)
             # (float16 only: scaled up, so that small gradients survive in 16 bits.)
