@@ -87,6 +87,7 @@ def test_p_is_saved_in_the_checkpoint_only_when_ada_is_on():
     assert float(state.augment_probability) == 0.0
 
 
+@pytest.mark.slow  # make test-slow: a trained run / traced steps, out of make test
 def test_a_run_moves_p_says_it_each_epoch_and_resumes_with_it(tmp_path):
     """Two steps of 16: p moves by 16 / ADA_IMAGES a step; the resumed run starts from the
     saved p, not from 0."""

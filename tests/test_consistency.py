@@ -72,6 +72,7 @@ def one_step(weight: float) -> tuple[dict, list, list]:
     )
 
 
+@pytest.mark.slow  # make test-slow: a trained run / traced steps, out of make test
 def test_the_term_adds_to_the_discriminators_loss_and_update_and_not_the_generators():
     """Same seed, same noise, same augmentation draws for the step's own pass (the term draws
     after them): the generator's loss and weights agree, D's loss grows and its update changes."""
