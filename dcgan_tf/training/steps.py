@@ -77,7 +77,9 @@ def step_options(
         real_penalty=make_r1_penalty(
             config.r1_gamma, config.r1_every, state.discriminator_optimizer.iterations
         ),
-        consistency=consistency_term(state, config.consistency_weight, config.diff_augment),
+        consistency=make_consistency_term(
+            config.consistency_weight, config.diff_augment, state.noise_rng
+        ),
         after_generator_update=ema_update(state, config.ema_decay, config.ema_warmup),
         loss_scales=loss_scales,
     )
@@ -191,13 +193,6 @@ def image_augment(state: GanState, policy: str) -> Callable[[tf.Tensor], tf.Tens
     if state.augment_probability is not None:  # --ada-target: each image with probability p
         return make_adaptive_augment(policy, state.noise_rng, state.augment_probability)
     return make_diff_augment(policy, state.noise_rng)
-
-
-def consistency_term(state: GanState, weight: float, policy: str) -> Callable | None:
-    """--consistency-weight: D's extra loss per batch, T drawn from the run's generator."""
-    if weight and not policy:
-        raise UserError("--consistency-weight needs --diff-augment POLICY: the transformations")
-    return make_consistency_term(weight, policy, state.noise_rng)
 
 
 def augment_steering(state: GanState, target: float) -> Callable[[tf.Tensor], None] | None:
