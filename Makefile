@@ -30,12 +30,12 @@ test-slow: $(STAMP)  ## Only the slow checks: real signals and kill -9, Chromium
 	$(PY) -m pytest -q $(TEST_PROCESSES) -m slow tests
 
 lint: $(STAMP)
-	$(PY) -m ruff check dcgan_tf tests
-	$(PY) -m ruff format --check dcgan_tf tests
+	$(PY) -m ruff check dcgan_tf tests notebooks
+	$(PY) -m ruff format --check dcgan_tf tests notebooks
 
 format: $(STAMP)
-	$(PY) -m ruff format dcgan_tf tests
-	$(PY) -m ruff check --fix dcgan_tf tests
+	$(PY) -m ruff format dcgan_tf tests notebooks
+	$(PY) -m ruff check --fix dcgan_tf tests notebooks
 
 gif: $(STAMP)  ## Rebuild output/dcgan.gif from the epoch images there (OUT=dir for another run).
 	$(PY) -m dcgan_tf.generate --gif-only --out $(or $(OUT),output)
