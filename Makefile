@@ -29,13 +29,15 @@ test: $(STAMP)  ## The offline test suite (README's test command; CI runs it fir
 test-slow: $(STAMP)  ## Only the slow checks: real signals and kill -9, Chromium, replicas, workers, pip install, further cases of a claim, options' trained runs (CI runs them after make test).
 	$(PY) -m pytest -q $(TEST_PROCESSES) -m slow tests
 
+LINTED := dcgan_tf tests notebooks  # what ruff checks and formats
+
 lint: $(STAMP)
-	$(PY) -m ruff check dcgan_tf tests notebooks
-	$(PY) -m ruff format --check dcgan_tf tests notebooks
+	$(PY) -m ruff check $(LINTED)
+	$(PY) -m ruff format --check $(LINTED)
 
 format: $(STAMP)
-	$(PY) -m ruff format dcgan_tf tests notebooks
-	$(PY) -m ruff check --fix dcgan_tf tests notebooks
+	$(PY) -m ruff format $(LINTED)
+	$(PY) -m ruff check --fix $(LINTED)
 
 gif: $(STAMP)  ## Rebuild output/dcgan.gif from the epoch images there (OUT=dir for another run).
 	$(PY) -m dcgan_tf.generate --gif-only --out $(or $(OUT),output)
