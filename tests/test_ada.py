@@ -1,6 +1,7 @@
 """--ada-target T: the --diff-augment policy applied to each image with probability p; p moves by
 batch / 100,000 after each step, up while D's mean sign on the real batch is above T, down while
-below, within [0, 1]; p is saved in each checkpoint, so a resumed run goes on with its p."""
+below, within [0, 1] (or [0, --ada-max-p]); p is saved in each checkpoint, so a resumed run goes
+on with its p."""
 
 import os
 import subprocess
@@ -14,6 +15,7 @@ from conftest import synthetic_digits
 
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
+from dcgan_tf.config.recipes import describe
 from dcgan_tf.options.ada import ADA_IMAGES, make_adaptive_augment, make_probability_update
 from dcgan_tf.options.diff_augment import cutout
 from dcgan_tf.run.hooks import Hook
@@ -42,6 +44,17 @@ def test_p_falls_while_the_real_logits_are_below_the_target_and_stays_within_0_a
     top = tf.Variable(1.0)
     make_probability_update(top, target=0.6)(tf.ones((64, 1)))
     assert float(top) == 1.0
+
+
+def test_ada_max_p_caps_p_where_the_real_logits_would_take_it_higher():
+    p = tf.Variable(0.5 - 10 / ADA_IMAGES)
+    observe = make_probability_update(p, target=0.3, max_p=0.5)
+    observe(tf.ones((64, 1)))  # r = 1 > 0.3: up by 64 / ADA_IMAGES, held at the cap
+    assert float(p) == pytest.approx(0.5)
+    observe(tf.ones((64, 1)))
+    assert float(p) == pytest.approx(0.5)
+    observe(-tf.ones((64, 1)))  # r = -1: down from the cap as without one
+    assert float(p) == pytest.approx(0.5 - 64 / ADA_IMAGES)
 
 
 def test_at_p_0_no_image_is_augmented_and_at_p_1_every_image_is():
@@ -78,6 +91,15 @@ def test_ada_needs_a_policy_to_apply_and_a_target_below_1():
         TrainConfig(ada_target=0.6)
     with pytest.raises(UserError, match=r"^--ada-target must be in \[0, 1\)"):
         TrainConfig(ada_target=1.5, diff_augment="translation")
+
+
+def test_ada_max_p_needs_ada_and_a_cap_within_0_and_1():
+    with pytest.raises(UserError, match=r"^--ada-max-p needs --ada-target T"):
+        TrainConfig(ada_max_p=0.5, diff_augment="translation")
+    with pytest.raises(UserError, match=r"^--ada-max-p must be in \(0, 1\]"):
+        TrainConfig(ada_max_p=0.0, ada_target=0.3, diff_augment="translation")
+    capped = TrainConfig(ada_target=0.3, ada_max_p=0.5, diff_augment="translation")
+    assert "ADA target 0.3, ADA p at most 0.5" in describe(capped)
 
 
 def test_p_is_saved_in_the_checkpoint_only_when_ada_is_on():

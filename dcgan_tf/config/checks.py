@@ -71,6 +71,10 @@ def check_config(config: Any) -> None:
         raise UserError("--ema-warmup needs --ema-decay D (the decay it warms up to)")
     if config.ada_target and not augmentations:
         raise UserError("--ada-target needs --diff-augment POLICY: the augmentations it applies")
+    if not 0 < config.ada_max_p <= 1:
+        raise UserError(f"--ada-max-p must be in (0, 1], got {config.ada_max_p}")
+    if config.ada_max_p < 1 and not config.ada_target:
+        raise UserError("--ada-max-p needs --ada-target T: the p it caps")
     if config.consistency_weight and not augmentations:
         raise UserError("--consistency-weight needs --diff-augment POLICY: the transformations")
     if not 0 <= config.consistency_weight < float("inf"):

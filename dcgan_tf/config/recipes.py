@@ -76,6 +76,7 @@ RECIPE_FIELDS = (
     "r1_every",
     "diff_augment",
     "ada_target",
+    "ada_max_p",
     "consistency_weight",
 )
 
@@ -96,6 +97,7 @@ def describe(config: object) -> str:
         f"R1 gamma {config.r1_gamma:g}{lazy}" if config.r1_gamma else "",
         f"DiffAugment {config.diff_augment}" if config.diff_augment else "",
         f"ADA target {config.ada_target:g}" if config.ada_target else "",
+        f"ADA p at most {config.ada_max_p:g}" if config.ada_max_p < 1 else "",
         f"consistency {config.consistency_weight:g}" if config.consistency_weight else "",
     ]
     return (

@@ -72,6 +72,7 @@ class TrainConfig:
     r1_every: int = 1  # R1 on every Nth D update only, N times as strong (StyleGAN2's lazy R1)
     diff_augment: str = ""  # e.g. translation,cutout: augment all images D sees ("": off)
     ada_target: float = 0.0  # adaptive: each image augmented with a p steered by D (0: off)
+    ada_max_p: float = 1.0  # the highest p ADA may steer to (1: no cap)
     consistency_weight: float = 0.0  # bCR: L * (D(x) - D(T(x)))^2 on D's loss, T augments (0: off)
     until_fid: float = 0.0  # with --eval-every: stop at the first FID at or below this (0: off)
     # Scaling out (distribute.py): --batch-size stays the global batch, split over the replicas.

