@@ -1,6 +1,8 @@
 """Recipes: named value sets that flags override; separate discriminator rate and Adam beta1;
 label smoothing; K discriminator updates per generator update; old checkpoints still restore."""
 
+import dataclasses
+
 import keras
 import numpy as np
 import pytest
@@ -186,3 +188,14 @@ def test_digits_in_two_minutes_is_digits_in_minutes_at_batch_64_with_adaptive_au
     assert "ADA target 0.6" in describe(config) and "DiffAugment translation,cutout" in describe(
         config
     )
+
+
+def test_digits_for_long_runs_is_digits_in_two_minutes_with_ada_at_0_3_and_a_linear_decay():
+    short = TrainConfig.for_model(recipe="digits-in-two-minutes")
+    config = TrainConfig.for_model(recipe="digits-for-long-runs")
+    assert (config.ada_target, config.lr_decay) == (0.3, "linear")
+    changed = {"recipe", "ada_target", "lr_decay"}
+    for field in dataclasses.fields(TrainConfig):
+        if field.name not in changed:
+            assert getattr(config, field.name) == getattr(short, field.name), field.name
+    assert "lr decay linear" in describe(config) and "ADA target 0.3" in describe(config)
