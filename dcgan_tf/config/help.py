@@ -97,8 +97,8 @@ HELP = {
     "policy to each image with a probability p that rises while the discriminator's mean sign "
     "on the real images is above this target (the paper's 0.6) and falls while below "
     "(default: 0, off)",
-    "ada_max_p": "with --ada-target: the highest p the steering may reach; the long runs of "
-    "RECIPES.md fell when p passed 0.5 (default: %(default)s, no cap)",
+    "ada_max_p": "with --ada-target: the highest p the steering may reach (default: "
+    "%(default)s, no cap)",
     "consistency_weight": "balanced consistency regularisation (bCR, Zhao et al. 2021): add L * "
     "(D(x) - D(T(x)))^2 over the real and over the fake batch to the discriminator's loss, T "
     "a fresh draw of --diff-augment's policy (the paper's L: 10) (default: 0, off)",
