@@ -130,6 +130,11 @@ def test_a_line_of_another_seed_is_named_for_its_seed():
     assert line_label("gan", None, seed=2) == "gan (its preset), seed 2"
 
 
+def test_a_line_raced_with_fast_is_named_for_it():
+    label = line_label("dcgan", "digits-in-two-minutes", seed=1, fast=True)
+    assert label == "dcgan digits-in-two-minutes --fast, seed 1"
+
+
 def test_make_recipes_keeps_the_marked_sections_of_the_report_it_rewrites(tmp_path: Path):
     from dcgan_tf.tools.recipes_report import kept_sections
 

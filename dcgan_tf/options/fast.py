@@ -1,25 +1,42 @@
 """--fast: the speed options worth turning on for the device in use.
 
-On a CPU they are the best set measured by `make bench` (BENCHMARKS.md). On a GPU they follow
-TensorFlow's performance guides (XLA, 16-bit math where the GPU has it, several steps per call to
-hide Python's dispatch cost); they were NOT measured here, where there is no GPU.
+On a CPU they are the best set measured by `make bench` (BENCHMARKS.md): the tutorial's float32
+step, or 16-bit bfloat16 layers where the CPU multiplies bfloat16 in hardware. On a GPU they
+follow TensorFlow's performance guides (XLA, 16-bit math where the GPU has it, several steps per
+call to hide Python's dispatch cost); they were NOT measured here, where there is no GPU.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import tensorflow as tf
 
 from dcgan_tf.config import TrainConfig
 
-# Measured on a 2-core Xeon (AVX-512 without BF16 or AMX; BENCHMARKS.md): bfloat16 ran about
-# 5x slower, XLA about 1.4x slower, and 4 steps per call as fast as 1. So on a CPU --fast keeps
-# the tutorial's step; a CPU with AVX512_BF16 or AMX may gain from --precision mixed_bfloat16.
+# Measured by `make bench` (BENCHMARKS.md) on 2-core CPUs: on a Xeon with AVX-512 but neither
+# AVX512_BF16 nor AMX, bfloat16 ran at 0.30x the tutorial's step, XLA at 0.65x and 4 steps per
+# call at 0.98x; on an AMD EPYC with AVX512_BF16 bfloat16 ran at 1.52x (1.61x on a Xeon with AMX).
 CPU_FAST = {"precision": "float32", "jit_compile": False, "steps_per_call": 1}
+CPU_BFLOAT16_FLAGS = {"avx512_bf16", "amx_bf16"}  # Linux's names for bfloat16 math in hardware
+
+
+def cpu_has_bfloat16_math(cpuinfo: Path = Path("/proc/cpuinfo")) -> bool:
+    """Whether the CPU lists AVX512_BF16 or AMX bfloat16 among its flags (Linux's /proc/cpuinfo;
+    False where there is no such file, as on macOS or Windows)."""
+    if not cpuinfo.exists():
+        return False
+    for line in cpuinfo.read_text().splitlines():
+        if line.startswith("flags"):
+            return bool(CPU_BFLOAT16_FLAGS & set(line.split(":", 1)[1].split()))
+    return False
 
 
 def fast_settings(device: str) -> dict[str, object]:
     """The --precision, --jit-compile and --steps-per-call that --fast stands for on `device`."""
     if not device.startswith("/GPU"):
+        if cpu_has_bfloat16_math():
+            return CPU_FAST | {"precision": "mixed_bfloat16"}
         return dict(CPU_FAST)
     gpu = tf.config.list_physical_devices("GPU")[0]
     capability = tf.config.experimental.get_device_details(gpu).get("compute_capability", (0, 0))

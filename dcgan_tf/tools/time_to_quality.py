@@ -11,6 +11,7 @@ against training seconds. Written into RECIPES.md and README.md between their ma
 
     python -m dcgan_tf.tools.time_to_quality                      # every line (about 1.5 hours)
     python -m dcgan_tf.tools.time_to_quality --lines dcgan:tutorial,tfexamples --cap 300
+    python -m dcgan_tf.tools.time_to_quality --lines dcgan:digits-in-two-minutes --fast
     python -m dcgan_tf.tools.time_to_quality --report-only        # redraw from WORKDIR/race.json
 
 Training seconds leave the measurements out, not the loop's own work (grids, checkpoints).
@@ -54,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("--cap", type=float, default=600, help="most seconds a line trains (default: 600)")
     add("--measure-every", type=float, default=30, help="training seconds between measurements")
     add("--decay-steps", type=int, default=1175, help="the length of an --lr-decay recipe's run")
+    add("--fast", action="store_true", help="every line with generate's --fast (named for it)")
     add("--eval-samples", type=int, default=2000, help="samples a measurement (default: 2000)")
     add(
         "--workdir", type=path_arg, default="runs/time-to-quality", help="run folders and race.json"
@@ -89,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         race |= {"budget": args.budget}
         done = {run["label"] for run in race["runs"]}
         for model, recipe in lines:
-            label = line_label(model, recipe, args.seed)
+            label = line_label(model, recipe, args.seed, args.fast)
             if label in done:
                 print(f"== {label}: in {path} already, skipped", flush=True)
                 continue
@@ -109,22 +111,28 @@ def parse_line(text: str) -> tuple[str, str | None]:
     return model, recipe or None
 
 
-def line_label(model: str, recipe: str | None, seed: int = 0) -> str:
-    """'dcgan fast-digits', 'gan (its preset)'; ', seed S' for a seed other than 0."""
+def line_label(model: str, recipe: str | None, seed: int = 0, fast: bool = False) -> str:
+    """'dcgan fast-digits', 'gan (its preset)'; ' --fast' with --fast, ', seed S' for a seed
+    other than 0."""
     label = f"{model} {recipe}" if recipe else f"{model} (its preset)"
+    label += " --fast" if fast else ""
     return f"{label}, seed {seed}" if seed else label
 
 
 def race_one(args, race, path, model, recipe, images, labels, classifier) -> None:
     """Train one line until its stopping rule holds; each measurement lands in race.json."""
     from dcgan_tf.evaluation.measure import QualityHook
+    from dcgan_tf.options.devices import select_device
+    from dcgan_tf.options.fast import fast_settings
     from dcgan_tf.tools.curves import Curve
     from dcgan_tf.tools.time_to_quality_report import Race
     from dcgan_tf.training.loop import train
 
-    label = line_label(model, recipe, args.seed)
+    label = line_label(model, recipe, args.seed, args.fast)
     folder = Path(args.workdir) / "".join(c for c in label.replace(" ", "_") if c not in "(),")
     given = {"model": model, "recipe": recipe} if recipe else {"model": model}
+    if args.fast:  # the device's fastest measured options, as `generate --fast` picks them
+        given |= fast_settings(select_device()) | {"fast": True}
     config = TrainConfig.for_model(
         **given,
         steps=10**7,  # the race's rule ends the run, not a length
@@ -140,7 +148,8 @@ def race_one(args, race, path, model, recipe, images, labels, classifier) -> Non
     if config.lr_decay != "none":  # a decay needs an end: the recipe's own length
         config = dataclasses.replace(config, steps=args.decay_steps)
     record = {"label": label, "model": model, "recipe": recipe, "seed": args.seed}
-    record |= {"batch_size": config.batch_size, "cap": args.cap, "points": []}
+    record |= {"batch_size": config.batch_size, "precision": config.precision}
+    record |= {"cap": args.cap, "points": []}
     race["runs"].append(record)
     save = lambda: write_atomic(path, json.dumps(race, indent=1).encode())  # noqa: E731
     clock = Curve(record, save)
