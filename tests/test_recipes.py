@@ -199,3 +199,14 @@ def test_digits_for_long_runs_is_digits_in_two_minutes_with_ada_at_0_3_and_a_lin
         if field.name not in changed:
             assert getattr(config, field.name) == getattr(short, field.name), field.name
     assert "lr decay linear" in describe(config) and "ADA target 0.3" in describe(config)
+
+
+def test_digits_at_batch_32_is_digits_in_two_minutes_at_batch_32_and_half_the_rate():
+    short = TrainConfig.for_model(recipe="digits-in-two-minutes")
+    config = TrainConfig.for_model(recipe="digits-at-batch-32")
+    assert (config.batch_size, config.learning_rate) == (32, 1e-3)
+    changed = {"recipe", "batch_size", "learning_rate"}
+    for field in dataclasses.fields(TrainConfig):
+        if field.name not in changed:
+            assert getattr(config, field.name) == getattr(short, field.name), field.name
+    assert "Adam lr G 0.001 / D 0.001" in describe(config)
