@@ -190,14 +190,18 @@ def test_digits_in_two_minutes_is_digits_in_minutes_at_batch_64_with_adaptive_au
     )
 
 
+def assert_same_but(config: TrainConfig, other: TrainConfig, changed: set[str]) -> None:
+    """Every field of the two configs is equal, but those named in `changed`."""
+    for field in dataclasses.fields(TrainConfig):
+        if field.name not in changed:
+            assert getattr(config, field.name) == getattr(other, field.name), field.name
+
+
 def test_digits_for_long_runs_is_digits_in_two_minutes_with_ada_at_0_3_and_a_linear_decay():
     short = TrainConfig.for_model(recipe="digits-in-two-minutes")
     config = TrainConfig.for_model(recipe="digits-for-long-runs")
     assert (config.ada_target, config.lr_decay) == (0.3, "linear")
-    changed = {"recipe", "ada_target", "lr_decay"}
-    for field in dataclasses.fields(TrainConfig):
-        if field.name not in changed:
-            assert getattr(config, field.name) == getattr(short, field.name), field.name
+    assert_same_but(config, short, {"recipe", "ada_target", "lr_decay"})
     assert "lr decay linear" in describe(config) and "ADA target 0.3" in describe(config)
 
 
@@ -205,8 +209,5 @@ def test_digits_at_batch_32_is_digits_in_two_minutes_at_batch_32_and_half_the_ra
     short = TrainConfig.for_model(recipe="digits-in-two-minutes")
     config = TrainConfig.for_model(recipe="digits-at-batch-32")
     assert (config.batch_size, config.learning_rate) == (32, 1e-3)
-    changed = {"recipe", "batch_size", "learning_rate"}
-    for field in dataclasses.fields(TrainConfig):
-        if field.name not in changed:
-            assert getattr(config, field.name) == getattr(short, field.name), field.name
+    assert_same_but(config, short, {"recipe", "batch_size", "learning_rate"})
     assert "Adam lr G 0.001 / D 0.001" in describe(config)
