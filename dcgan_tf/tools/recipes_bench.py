@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     if args.report_only:
         workdirs = [Path(w) for w in args.workdir.split(",") if w]
         if args.measure_ends:
-            classifier = load_classifier_for(args)
+            classifier, _ = load_classifier_for(args)
             for workdir in workdirs:
                 measure_run_ends(workdir, classifier)
         bench = load_benches(workdirs)
@@ -123,7 +123,7 @@ def train_all(args: argparse.Namespace, curves_path: Path) -> dict:
     unknown = [name for name in [*recipes, args.ema_of or "tutorial"] if name not in RECIPES]
     if unknown or not seeds or args.steps < 1:
         raise UserError(f"need known --recipes (not {unknown}), --seeds and --steps of at least 1")
-    classifier = load_classifier_for(args)
+    classifier, _ = load_classifier_for(args)
     from dcgan_tf.data.sources import load_split
 
     images, _ = load_split("mnist", args.split, args.data_dir)
@@ -147,14 +147,15 @@ def train_all(args: argparse.Namespace, curves_path: Path) -> dict:
 
 
 def load_classifier_for(args: argparse.Namespace):
-    """Start TensorFlow on the best device; the digit classifier every measurement uses."""
+    """Start TensorFlow on the best device; the digit classifier every measurement uses, and
+    that device (its name, for --fast's settings)."""
     import_tensorflow()
     from dcgan_tf.evaluation.classifier import classifier_path, load_or_train_classifier
     from dcgan_tf.options.devices import select_device
 
-    select_device("auto")
+    device = select_device("auto")  # before the classifier: a GPU is set up before first use
     path = classifier_path(args.classifier_dir, "mnist")
-    return load_or_train_classifier(path, "mnist", args.data_dir)
+    return load_or_train_classifier(path, "mnist", args.data_dir), device
 
 
 def train_one(args, bench, recipe, extra, seed, images, classifier, curves_path) -> None:

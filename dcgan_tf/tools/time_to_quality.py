@@ -36,7 +36,7 @@ from dcgan_tf.cli import (
 )
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.common.files import write_atomic
-from dcgan_tf.config import MODELS, RECIPES, TrainConfig
+from dcgan_tf.config import MODELS, RECIPES
 from dcgan_tf.config.choices import CONDITIONAL_MODELS
 from dcgan_tf.tools.time_to_quality_report import TARGET_FID, write_race_report
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.report_only:
         from dcgan_tf.tools.recipes_bench import load_classifier_for
 
-        classifier = load_classifier_for(args)
+        classifier, device = load_classifier_for(args)
         from dcgan_tf.data.sources import load_split
 
         images, labels = load_split("mnist", args.split, args.data_dir)
@@ -95,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
             if label in done:
                 print(f"== {label}: in {path} already, skipped", flush=True)
                 continue
-            race_one(args, race, path, model, recipe, images, labels, classifier)
+            race_one(args, race, path, model, recipe, images, labels, classifier, device)
     if not race["runs"]:
         raise UserError(f"{path}: no measurements yet; run without --report-only")
     write_race_report(race, Path(args.report), Path(args.readme), Path(args.plot))
@@ -119,11 +119,10 @@ def line_label(model: str, recipe: str | None, seed: int = 0, fast: bool = False
     return f"{label}, seed {seed}" if seed else label
 
 
-def race_one(args, race, path, model, recipe, images, labels, classifier) -> None:
+def race_one(args, race, path, model, recipe, images, labels, classifier, device) -> None:
     """Train one line until its stopping rule holds; each measurement lands in race.json."""
     from dcgan_tf.evaluation.measure import QualityHook
-    from dcgan_tf.options.devices import select_device
-    from dcgan_tf.options.fast import fast_settings
+    from dcgan_tf.options.fast import resolve_fast
     from dcgan_tf.tools.curves import Curve
     from dcgan_tf.tools.time_to_quality_report import Race
     from dcgan_tf.training.loop import train
@@ -131,10 +130,8 @@ def race_one(args, race, path, model, recipe, images, labels, classifier) -> Non
     label = line_label(model, recipe, args.seed, args.fast)
     folder = Path(args.workdir) / "".join(c for c in label.replace(" ", "_") if c not in "(),")
     given = {"model": model, "recipe": recipe} if recipe else {"model": model}
-    if args.fast:  # the device's fastest measured options, as `generate --fast` picks them
-        given |= fast_settings(select_device()) | {"fast": True}
-    config = TrainConfig.for_model(
-        **given,
+    given |= dict(
+        fast=args.fast,
         steps=10**7,  # the race's rule ends the run, not a length
         data_dir=args.data_dir,
         split=args.split,
@@ -145,6 +142,7 @@ def race_one(args, race, path, model, recipe, images, labels, classifier) -> Non
         save_every=10**6,  # one checkpoint, at the end: saving is not what is raced
         tensorboard=False,
     )
+    config = resolve_fast(given, device)  # --fast: the device's options, as `generate --fast`
     if config.lr_decay != "none":  # a decay needs an end: the recipe's own length
         config = dataclasses.replace(config, steps=args.decay_steps)
     record = {"label": label, "model": model, "recipe": recipe, "seed": args.seed}
