@@ -1,6 +1,7 @@
-"""--diff-augment translation,cutout: each image shifted by its own (dy, dx) within 4 pixels with
--1 filled in, a square of 14 x 14 zeroed (clipped at the edges); differentiable; drawn from the
-run's random generator; applied to every image the discriminator sees, real and fake."""
+"""--diff-augment translation,cutout,color: each image shifted by its own (dy, dx) within 4 pixels
+with -1 filled in, a square of 14 x 14 zeroed (clipped at the edges), its brightness, saturation
+and contrast moved; differentiable; drawn from the run's random generator; applied to every image
+the discriminator sees, real and fake."""
 
 import numpy as np
 import pytest
@@ -10,7 +11,13 @@ from conftest import synthetic_digits
 from dcgan_tf.common.errors import UserError
 from dcgan_tf.config import TrainConfig
 from dcgan_tf.options.alternating import make_alternating_step
-from dcgan_tf.options.diff_augment import cutout, make_diff_augment, parse_policy, translate
+from dcgan_tf.options.diff_augment import (
+    color,
+    cutout,
+    make_diff_augment,
+    parse_policy,
+    translate,
+)
 from dcgan_tf.run.state import build_state
 from dcgan_tf.training import steps
 from dcgan_tf.training.steps import Stepper, nets_of
@@ -86,7 +93,44 @@ def test_cutout_zeroes_one_square_of_at_most_14_by_14_clipped_at_the_edges_and_n
     assert 0 < clipped < 64  # some squares hang over an edge, most do not
 
 
-@pytest.mark.parametrize("augmentation", [translate, cutout])
+def per_image_contrast_and_brightness(inputs: np.ndarray, outputs: np.ndarray):
+    """For each pair of (H, W, C) images: (k, c) with output - mean = k (input - its mean) and
+    output's mean = input's mean + c, the means over each image's pixels."""
+    axes = (1, 2, 3)
+    centred_in = inputs - inputs.mean(axis=axes, keepdims=True)
+    centred_out = outputs - outputs.mean(axis=axes, keepdims=True)
+    k = (centred_out * centred_in).sum(axis=axes) / (centred_in**2).sum(axis=axes)
+    np.testing.assert_allclose(centred_out, k[:, None, None, None] * centred_in, atol=1e-5)
+    return k, outputs.mean(axis=axes) - inputs.mean(axis=axes)
+
+
+def test_color_on_gray_images_moves_each_ones_brightness_and_contrast_by_its_own_draw():
+    images = random_images(64, seed=10)
+    out = color(tf.constant(images), tf.random.Generator.from_seed(10)).numpy()
+    contrast, brightness = per_image_contrast_and_brightness(images, out)
+    assert contrast.min() >= 0.5 and contrast.max() <= 1.5
+    assert brightness.min() >= -0.5 and brightness.max() <= 0.5
+    assert contrast.std() > 0.2 and brightness.std() > 0.2  # one draw per image, not per batch
+
+
+def test_color_on_colour_images_also_scales_each_pixels_colours_around_its_gray():
+    rng = np.random.default_rng(11)
+    images = rng.uniform(-1, 1, size=(64, 8, 8, 3)).astype(np.float32)
+    out = color(tf.constant(images), tf.random.Generator.from_seed(11)).numpy()
+    gray_in, gray_out = images.mean(axis=3, keepdims=True), out.mean(axis=3, keepdims=True)
+    contrast, brightness = per_image_contrast_and_brightness(gray_in, gray_out)
+    assert contrast.min() >= 0.5 and contrast.max() <= 1.5
+    assert brightness.min() >= -0.5 and brightness.max() <= 0.5
+    # The colours around the gray: saturation (in [0, 2]) times contrast, one factor per image.
+    colour_in, colour_out = images - gray_in, out - gray_out
+    factor = (colour_out * colour_in).sum(axis=(1, 2, 3)) / (colour_in**2).sum(axis=(1, 2, 3))
+    np.testing.assert_allclose(colour_out, factor[:, None, None, None] * colour_in, atol=1e-5)
+    saturation = factor / contrast
+    assert saturation.min() >= 0 and saturation.max() <= 2
+    assert saturation.min() < 0.5 and saturation.max() > 1.5
+
+
+@pytest.mark.parametrize("augmentation", [translate, cutout, color])
 def test_gradients_flow_through_the_augmentation(augmentation):
     images = tf.constant(random_images(4))
     weights = tf.constant(random_images(4, seed=9))
@@ -119,6 +163,7 @@ def test_the_same_generator_state_gives_the_same_augmentation():
 
 def test_a_policy_runs_its_augmentations_in_order_and_an_empty_one_is_none():
     assert parse_policy(" translation , cutout ") == ("translation", "cutout")
+    assert parse_policy("color,translation") == ("color", "translation")
     assert make_diff_augment("", tf.random.Generator.from_seed(0)) is None
     images = tf.constant(random_images(8))
     both = make_diff_augment("translation,cutout", tf.random.Generator.from_seed(7))(images)

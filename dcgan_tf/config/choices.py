@@ -15,7 +15,7 @@ STRATEGIES = ("auto", "default", "mirrored", "multiworker")  # distribute.py
 UPDATES = ("simultaneous", "alternating")
 GEN_NOISES = ("fresh", "same")
 LR_DECAYS = ("none", "linear", "cosine")  # options/schedule.py
-AUGMENTATIONS = ("translation", "cutout")  # options/diff_augment.py
+AUGMENTATIONS = ("translation", "cutout", "color")  # options/diff_augment.py
 IMAGE_SIZES = (28, 32, 64, 128)  # --image-size: the tutorial's 28, and the DCGANs' usual sizes
 # The sizes each model draws (models/specs.py builds them): a model opens a size here once it can.
 MODEL_IMAGE_SIZES = {name: (28,) for name in MODELS} | {

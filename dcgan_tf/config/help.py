@@ -93,7 +93,8 @@ HELP = {
     "times as strong (StyleGAN2's lazy regularization: the same pull at 1/N of its cost) "
     "(default: %(default)s, every update)",
     "diff_augment": "differentiable augmentation of every image the discriminator sees, real "
-    "and fake: translation, cutout or translation,cutout; with --ada-target, each image with "
+    "and fake: a comma-separated list of translation, cutout, color (brightness, saturation, "
+    "contrast), e.g. translation,cutout; with --ada-target, each image with "
     "probability p (default: off)",
     "ada_target": "adaptive augmentation (ADA, Karras et al. 2020): apply --diff-augment's "
     "policy to each image with a probability p that rises while the discriminator's mean sign "

@@ -6,7 +6,7 @@ ema.py             --ema-decay, --ema-warmup: the moving average of the generato
 schedule.py        --lr-warmup-steps, --lr-decay: the rates set inside the train step
 discriminator.py   --disc-dropout, --spectral-norm
 r1.py              --r1-gamma: the R1 penalty on real images
-diff_augment.py    --diff-augment: translation and cutout of every image D sees
+diff_augment.py    --diff-augment: translation, cutout, colour of every image D sees
 ada.py             --ada-target: the same, each image with a probability steered by D's overfitting
 consistency.py     --consistency-weight: D asked for the same verdict on an augmented image (bCR)
 alternating.py     --update alternating: D's update, then G's (the course models' order)

@@ -9,7 +9,9 @@ still has to produce untransformed digits: it never sees a reason to shift or cu
 
 As in the paper's code: translation moves each image by up to 1/8 of its size (here 4 pixels,
 filling with the background -1 rather than the paper's 0, which is mid-gray for [-1, 1] digits);
-cutout zeroes one square of half the image's size at a random place.
+cutout zeroes one square of half the image's size at a random place; color moves each image's
+brightness by up to 0.5, its saturation by a factor in [0, 2] (colour images only: a gray image has
+none) and its contrast by a factor in [0.5, 1.5].
 The draws come from the run's `tf.random.Generator`, which each checkpoint saves, so a resumed
 run augments exactly as an uninterrupted one.
 """
@@ -76,5 +78,20 @@ def cutout(images: tf.Tensor, rng: tf.random.Generator, ratio: float = 0.5) -> t
     return images * keep[..., None]
 
 
+def color(images: tf.Tensor, rng: tf.random.Generator) -> tf.Tensor:
+    """Per image: add a brightness in [-0.5, 0.5], scale the colours around their pixel's gray
+    by [0, 2] (saturation), then the pixels around the image's mean by [0.5, 1.5] (contrast)."""
+
+    def amount(low: float, high: float) -> tf.Tensor:  # (B, 1, 1, 1): one draw per image
+        return tf.cast(rng.uniform([tf.shape(images)[0], 1, 1, 1], low, high), images.dtype)
+
+    images = images + amount(-0.5, 0.5)
+    if images.shape[-1] > 1:  # one channel: the gray is the pixel itself, nothing to saturate
+        gray = tf.reduce_mean(images, axis=3, keepdims=True)
+        images = (images - gray) * amount(0.0, 2.0) + gray
+    mean = tf.reduce_mean(images, axis=[1, 2, 3], keepdims=True)
+    return (images - mean) * amount(0.5, 1.5) + mean
+
+
 # Each name of AUGMENTATIONS and its transformation of a (B, H, W, C) batch (also options/ada.py).
-AUGMENT_STEPS = {"translation": translate, "cutout": cutout}
+AUGMENT_STEPS = {"translation": translate, "cutout": cutout, "color": color}
