@@ -197,12 +197,13 @@ def assert_same_but(config: TrainConfig, other: TrainConfig, changed: set[str]) 
             assert getattr(config, field.name) == getattr(other, field.name), field.name
 
 
-def test_digits_for_long_runs_is_digits_in_two_minutes_with_ada_at_0_3_and_a_linear_decay():
+def test_digits_for_long_runs_is_digits_in_two_minutes_with_ada_at_0_3_dropout_and_a_linear_decay():
     short = TrainConfig.for_model(recipe="digits-in-two-minutes")
     config = TrainConfig.for_model(recipe="digits-for-long-runs")
-    assert (config.ada_target, config.lr_decay) == (0.3, "linear")
-    assert_same_but(config, short, {"recipe", "ada_target", "lr_decay"})
-    assert "lr decay linear" in describe(config) and "ADA target 0.3" in describe(config)
+    assert (config.ada_target, config.disc_dropout, config.lr_decay) == (0.3, 0.3, "linear")
+    assert_same_but(config, short, {"recipe", "ada_target", "disc_dropout", "lr_decay"})
+    for said in ("lr decay linear", "D dropout 0.3", "ADA target 0.3"):
+        assert said in describe(config)
 
 
 def test_digits_at_batch_32_is_digits_in_two_minutes_at_batch_32_and_half_the_rate():

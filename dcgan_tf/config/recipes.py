@@ -23,8 +23,9 @@ A recipe fills only the flags not given on the command line (flags given win), a
   updates), with adaptive augmentation (`options/ada.py`, Karras et al. 2020) against the
   discriminator memorising a small data set in long runs (docs/recipes.md, issue 32).
 - `digits-for-long-runs`: digits-in-two-minutes made to hold over thousands of steps: ADA steered
-  to the lower target 0.3 (at 0.6 it never engaged on 10,000 digits) and both rates decayed
-  linearly to 0 by the run's last step (RECIPES.md, issue 32).
+  to the lower target 0.3 (at 0.6 it never engaged on 10,000 digits), the tutorial's dropout 0.3
+  back in the discriminator and both rates decayed linearly to 0 by the run's last step
+  (RECIPES.md, issue 32).
 - `digits-at-batch-32`: digits-in-two-minutes at batch 32 and half its rate: on a CPU with
   bfloat16 math (`--fast`) the quickest recipe to the tutorial's quality (RECIPES.md, issue 32).
 """
@@ -62,10 +63,12 @@ RECIPES: dict[str, dict[str, object]] = {
         "ada_target": 0.6,  # ... only once D overfits its real images (p stays 0 until then)
     },
 }
-# digits-in-two-minutes that holds to the end of a long run: ADA steered to engage early and
-# both rates down to 0 at the run's last step (--steps, or --epochs x batches).
+# digits-in-two-minutes that holds to the end of a long run: ADA steered to engage early, the
+# tutorial's dropout back in D and both rates down to 0 at the run's last step (--steps, or
+# --epochs x batches).
 RECIPES["digits-for-long-runs"] = RECIPES["digits-in-two-minutes"] | {
     "ada_target": 0.3,
+    "disc_dropout": 0.3,  # the tutorial's: without it D memorised the 10,000 digits late in a run
     "lr_decay": "linear",
 }
 # digits-in-two-minutes at batch 32: twice the updates again for the same images; at 2e-3 the

@@ -9,8 +9,8 @@ overfitting heuristic r = E[sign(D(real))]: after each step p rises when r is ab
 T (the paper: 0.6) and falls when below, by batch / ADA_IMAGES. So p stays 0 while the
 discriminator does not overfit and grows only as far as needed; the generator's gradient passes
 through the differentiable transformations, and at p well below 1 it cannot learn to draw them.
-`--ada-max-p M` caps p at M (RECIPES.md: with digits-for-long-runs' decaying rates a cap of 0.5
-ended worse than none).
+`--ada-max-p M` caps p at M (RECIPES.md: with the decaying rates of digits-for-long-runs' first
+version, no dropout, a cap of 0.5 ended worse than none).
 
 p is a variable of the run's state (`GanState.augment_probability`, saved in each checkpoint as
 `ada_p`), so a resumed run continues with the p it had. Under a tf.distribute strategy the first
