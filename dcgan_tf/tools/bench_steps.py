@@ -21,6 +21,7 @@ Memory, two ways, on the step's device:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import resource
@@ -111,6 +112,7 @@ def run_steps(images: np.ndarray, args: argparse.Namespace) -> dict:
     kept: dict[str, float] = {}
 
     def build(name: str, make: Callable[[], Runner]) -> None:
+        gc.collect()  # else garbage freed while building counts against this step (kept < 0)
         before, held = resident_memory_mb(), allocated_mb(device)["current"]
         runners[name] = make()
         for _ in range(2):
