@@ -26,6 +26,9 @@ def test_defaults_are_the_tutorials_numbers():
         ("dataset", "cifar10", "unknown --dataset 'cifar10'"),
         ("split", "validation", "unknown --split"),
         ("device", "tpu", "unknown --device"),
+        ("disc_steps", 10**30, "--disc-steps must be at most 9223372036854775807"),
+        ("r1_every", 2**63, "--r1-every must be at most"),
+        ("snapshot_steps", (1, 2**63), "--snapshot-steps must be at most"),
     ],
 )
 def test_bad_values_are_refused_with_the_flag_named(field, value, message):
@@ -43,3 +46,7 @@ def test_config_round_trips_through_the_saved_json(tmp_path):
     path = save_config(config, tmp_path / "run")
     assert path.name == "config.json"
     assert TrainConfig.from_json(path.read_text()) == config
+
+
+def test_the_largest_count_tensorflow_holds_is_accepted():
+    assert TrainConfig(disc_steps=2**63 - 1).disc_steps == 2**63 - 1

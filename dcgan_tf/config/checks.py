@@ -3,6 +3,7 @@ raised when the config is made (`TrainConfig.__post_init__`), before anything is
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from dcgan_tf.common.errors import UserError
@@ -13,6 +14,10 @@ from dcgan_tf.config.choices import (
     CONDITIONAL_MODELS,
     MODEL_IMAGE_SIZES,
 )
+
+# TensorFlow counts steps in 64-bit integers (the optimizers' `iterations`): a larger count
+# cannot enter a traced step (`--disc-steps 10**30` was an OverflowError inside the trace).
+INT64_MAX = 2**63 - 1
 
 
 def check_config(config: Any) -> None:
@@ -30,6 +35,12 @@ def check_config(config: Any) -> None:
         if value < 1:
             raise UserError(f"--{name.replace('_', '-')} must be at least 1, got {value}")
     check_seed(config.seed)
+    for field in dataclasses.fields(config):
+        values = getattr(config, field.name)
+        for value in values if isinstance(values, tuple) else (values,):
+            if type(value) is int and value > INT64_MAX:
+                flag = "--" + field.name.replace("_", "-")
+                raise UserError(f"{flag} must be at most {INT64_MAX} (2**63 - 1), got {value}")
     for name in ("out", "checkpoint_dir", "data_dir", "resume_from", "cache_dir"):
         if getattr(config, name) is not None and not str(getattr(config, name)).strip():
             raise UserError(f"--{name.replace('_', '-')} is empty; name a folder")
