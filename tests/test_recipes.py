@@ -212,3 +212,11 @@ def test_digits_at_batch_32_is_digits_in_two_minutes_at_batch_32_and_half_the_ra
     assert (config.batch_size, config.learning_rate) == (32, 1e-3)
     assert_same_but(config, short, {"recipe", "batch_size", "learning_rate"})
     assert "Adam lr G 0.001 / D 0.001" in describe(config)
+
+
+def test_digits_at_batch_8_is_digits_in_two_minutes_at_batch_8_and_a_quarter_of_the_rate():
+    short = TrainConfig.for_model(recipe="digits-in-two-minutes")
+    config = TrainConfig.for_model(recipe="digits-at-batch-8")
+    assert (config.batch_size, config.learning_rate) == (8, 5e-4)
+    assert_same_but(config, short, {"recipe", "batch_size", "learning_rate"})
+    assert "Adam lr G 0.0005 / D 0.0005" in describe(config)

@@ -68,8 +68,9 @@ HELP = {
     "digits-in-two-minutes (the same at batch 64, with adaptive augmentation), "
     "digits-for-long-runs (the same, ADA target 0.3, the tutorial's dropout 0.3 in D, the rates "
     "decayed linearly to 0 by the run's end), digits-at-batch-32 (digits-in-two-minutes at "
-    "batch 32, Adam 1e-3: with --fast the quickest recipe to good digits on a CPU with bfloat16 "
-    "math); flags given win (default: %(default)s)",
+    "batch 32, Adam 1e-3), digits-at-batch-8 (the same at batch 8, Adam 5e-4: with --fast the "
+    "quickest recipe to good digits on a CPU with bfloat16 math); flags given win "
+    "(default: %(default)s)",
     "disc_learning_rate": "Adam learning rate of the discriminator (default: --learning-rate)",
     "ema_decay": "keep an exponential moving average of the generator's weights with this "
     "decay (e.g. 0.999) and draw grids, samples and evaluations with it (default: 0, off)",

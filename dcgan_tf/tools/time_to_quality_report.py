@@ -96,9 +96,11 @@ def draw_race_plot(race: dict, path: Path) -> None:
     from dcgan_tf.common.plots import plt
 
     fig, ax = plt.subplots(figsize=(9, 5))
-    for run in race["runs"]:
+    for i, run in enumerate(race["runs"]):
         seconds = [p["train_seconds"] for p in run["points"]]
-        ax.plot(seconds, [p["fid"] for p in run["points"]], marker=".", label=run["label"])
+        style = "-" if i < 10 else "-."  # past the 10 colours of the cycle, colours repeat
+        fid = [p["fid"] for p in run["points"]]
+        ax.plot(seconds, fid, marker=".", linestyle=style, label=run["label"])
     ax.axhline(race["target"], color="gray", linestyle="--", label=f"FID {race['target']:g}")
     ax.axvline(race["budget"], color="gray", linestyle=":")
     ax.set(yscale="log", xlabel="training seconds (measurements excluded)", ylabel="FID")
