@@ -206,17 +206,15 @@ def test_digits_for_long_runs_is_digits_in_two_minutes_with_ada_at_0_3_dropout_a
         assert said in describe(config)
 
 
-def test_digits_at_batch_32_is_digits_in_two_minutes_at_batch_32_and_half_the_rate():
+@pytest.mark.parametrize(
+    ("recipe", "batch_size", "rate"),
+    [("digits-at-batch-32", 32, 1e-3), ("digits-at-batch-8", 8, 5e-4)],
+)
+def test_the_small_batch_recipes_are_digits_in_two_minutes_at_their_batch_and_rate(
+    recipe, batch_size, rate
+):
     short = TrainConfig.for_model(recipe="digits-in-two-minutes")
-    config = TrainConfig.for_model(recipe="digits-at-batch-32")
-    assert (config.batch_size, config.learning_rate) == (32, 1e-3)
+    config = TrainConfig.for_model(recipe=recipe)
+    assert (config.batch_size, config.learning_rate) == (batch_size, rate)
     assert_same_but(config, short, {"recipe", "batch_size", "learning_rate"})
-    assert "Adam lr G 0.001 / D 0.001" in describe(config)
-
-
-def test_digits_at_batch_8_is_digits_in_two_minutes_at_batch_8_and_a_quarter_of_the_rate():
-    short = TrainConfig.for_model(recipe="digits-in-two-minutes")
-    config = TrainConfig.for_model(recipe="digits-at-batch-8")
-    assert (config.batch_size, config.learning_rate) == (8, 5e-4)
-    assert_same_but(config, short, {"recipe", "batch_size", "learning_rate"})
-    assert "Adam lr G 0.0005 / D 0.0005" in describe(config)
+    assert f"Adam lr G {rate:g} / D {rate:g}" in describe(config)
