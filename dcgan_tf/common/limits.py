@@ -20,6 +20,9 @@ from dcgan_tf.common.errors import UserError
 # numpy's legacy seeding and keras.utils.set_random_seed take 0 to 2**32 - 1; every command's
 # --seed follows the narrowest rule, so a seed that works for one command works for all.
 SEED_MAX = 2**32 - 1
+# TensorFlow counts steps in 64-bit integers (the optimizers' `iterations`): a larger count
+# cannot enter a traced step (`--disc-steps 10**30` was an OverflowError inside the trace).
+INT64_MAX = 2**63 - 1
 # "shape[100000000,100] and type float" (TensorFlow), "shape (100000000, 100) and data type
 # float64" (numpy's MemoryError).
 ALLOCATION = re.compile(r"shape ?[\[(]([\d, ]*)[\])] and (?:data )?type (\w+)")

@@ -7,17 +7,13 @@ import dataclasses
 from typing import Any
 
 from dcgan_tf.common.errors import UserError
-from dcgan_tf.common.limits import check_seed
+from dcgan_tf.common.limits import INT64_MAX, check_seed
 from dcgan_tf.config.choices import (
     AUGMENTATIONS,
     CHOICES,
     CONDITIONAL_MODELS,
     MODEL_IMAGE_SIZES,
 )
-
-# TensorFlow counts steps in 64-bit integers (the optimizers' `iterations`): a larger count
-# cannot enter a traced step (`--disc-steps 10**30` was an OverflowError inside the trace).
-INT64_MAX = 2**63 - 1
 
 
 def check_config(config: Any) -> None:
